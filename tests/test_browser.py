@@ -129,11 +129,17 @@ def test_explore_in_jupyterlab(demo_dir, tmp_path):
                 page.locator('.ltdi-trajectory-explorer').first.scroll_into_view_if_needed(timeout=10_000)
                 page.wait_for_timeout(500)
                 page.screenshot(path=str(shot))
+                # the other two explorers rendered as well (stability: 1 figure, clusters: 2)
+                page.wait_for_function("() => document.querySelectorAll('.ltdi-stability-explorer .js-plotly-plot, "
+                                       ".ltdi-cluster-explorer .js-plotly-plot').length >= 3", timeout=30_000)
+                page.locator('.ltdi-cluster-explorer').first.scroll_into_view_if_needed(timeout=10_000)
+                page.wait_for_timeout(300)
+                page.screenshot(path=str(tmp_path / 'clusters.png'))
                 text = page.locator('.jp-Notebook').inner_text(timeout=10_000)
                 assert 'Traceback' not in text, text[-3000:]
             finally:
                 browser.close()
-        shutil.copy(shot, '/tmp/explorer.png')
+        shutil.copy(shot, '/tmp/explorer.png'); shutil.copy(tmp_path / 'clusters.png', '/tmp/explorer_clusters.png')
         assert shot.stat().st_size > 10_000
     finally:
         lab.terminate()
