@@ -18,10 +18,10 @@ BIN = Path(sys.executable).parent
 
 
 @pytest.fixture(scope='module')
-def demo_dir(tmp_path_factory):
-    "The demo results folder, built once for this module (the notebooks find it through LTDI_DEMO_DIR)."
+def demo_dir():
+    "The demo results folder (built once per demo version, shared with explore.ipynb; found through LTDI_DEMO_DIR)."
     from ltdi_workbench.demo import demo_folder
-    return demo_folder(tmp_path_factory.mktemp('demo'))
+    return demo_folder()
 
 
 def _env(demo_dir, **extra):
