@@ -129,6 +129,11 @@ def test_explore_in_jupyterlab(demo_dir, tmp_path):
                 page.locator('.ltdi-trajectory-explorer').first.scroll_into_view_if_needed(timeout=10_000)
                 page.wait_for_timeout(500)
                 page.screenshot(path=str(shot))
+                # 2-D -> 3-D replaces every trace (widgets.replace_figure) in the page too
+                page.locator('.ltdi-trajectory-explorer button', has_text='3-D').first.click(timeout=10_000)
+                page.wait_for_function("() => { const gd = document.querySelector('.ltdi-trajectory-explorer .js-plotly-plot');"
+                                       " return gd && gd.data && gd.data.length === 6 && gd.data.every(t => t.type === 'scatter3d'); }",
+                                       timeout=20_000)
                 # the other two explorers rendered as well (stability: 1 figure, clusters: 2)
                 page.wait_for_function("() => document.querySelectorAll('.ltdi-stability-explorer .js-plotly-plot, "
                                        ".ltdi-cluster-explorer .js-plotly-plot').length >= 3", timeout=30_000)
