@@ -1,12 +1,12 @@
 """`sweep` / `results` / `report` as real processes: exit statuses, the failure listing on stderr, the files.
 
-The subcommands come from `ltdi_workbench.sweep.add_cli`; until they are wired into `ltdi`, the end-to-end test
-drives them from a minimal argparse program (the same function `ltdi` calls).
+The subcommands come from `ltdi_workbench.sweep.add_cli`. The end-to-end test drives them from a minimal argparse
+program (the same function `ltdi` calls, without the start-up cost of every study module); the rest runs the
+installed `ltdi` console script, which must list them (a broken `ltdi` fails here, it is never skipped).
 """
 import json, re, subprocess, sys
 from pathlib import Path
 import nbformat
-import pytest
 
 LTDI = str(Path(sys.executable).parent / 'ltdi')
 MINI = ("import argparse, sys\nfrom ltdi_workbench.sweep import add_cli\n"
@@ -14,9 +14,9 @@ MINI = ("import argparse, sys\nfrom ltdi_workbench.sweep import add_cli\n"
         "a = ap.parse_args(sys.argv[1:]); sys.exit(a.func(a))")
 
 
-def tiny_notebook(path):
-    nb = nbformat.v4.new_notebook()
-    nb.metadata = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}}
+def tiny_notebook(path, kernelspec=True):
+    nb = nbformat.v4.new_notebook()            # nbformat writes no kernelspec: papermill could not run it
+    if kernelspec: nb.metadata = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}}
     p = nbformat.v4.new_code_cell("shots = 1  # swept\nseed = 0\nout_dir = 'runs/tiny'")
     p.metadata['tags'] = ['parameters']
     nb.cells = [p, nbformat.v4.new_code_cell(
@@ -62,15 +62,47 @@ def test_invalid_grid_is_refused_before_any_run(tmp_path):
     assert not (tmp_path / 'bad').exists()
 
 
-def _wired():
-    r = subprocess.run([LTDI, '--help'], capture_output=True, text=True, timeout=120)
-    return r.returncode == 0 and re.search(r'\bsweep\b', r.stdout) is not None
+def ltdi(*args, cwd):
+    return subprocess.run([LTDI, *map(str, args)], capture_output=True, text=True, timeout=600, cwd=cwd)
 
 
-@pytest.mark.skipif(not Path(LTDI).exists() or not _wired(), reason="sweep is not wired into the ltdi CLI yet")
+def test_ltdi_lists_sweep_results_report():
+    assert Path(LTDI).exists(), f"no console script at {LTDI}: pip install -e . installs it"
+    r = subprocess.run([LTDI, '--help'], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
+    for cmd in ('sweep', 'results', 'report'): assert re.search(rf'\b{cmd}\b', r.stdout), (cmd, r.stdout)
+
+
 def test_ltdi_console_script_sweep(tmp_path):
     nb = tiny_notebook(tmp_path / 'tiny.ipynb')
     r = subprocess.run([LTDI, 'sweep', str(nb), '-p', 'shots=two'], capture_output=True, text=True, timeout=600, cwd=tmp_path)
     assert r.returncode == 2 and "shots='two' is not allowed" in r.stderr, r.stderr
     for cmd in ('results', 'report'):
         assert subprocess.run([LTDI, cmd, '--help'], capture_output=True, timeout=120).returncode == 0
+
+
+def test_notebook_without_kernel_is_refused_before_any_run(tmp_path):
+    nb = tiny_notebook(tmp_path / 'bare.ipynb', kernelspec=False)
+    r = ltdi('sweep', nb, '-p', 'shots=1,2', '--out', tmp_path / 'out', cwd=tmp_path)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert f"notebook {nb} names no kernel" in r.stderr and '--kernel NAME' in r.stderr and "'python3'" in r.stderr, r.stderr
+    r = ltdi('sweep', nb, '-p', 'shots=1', '--kernel', 'no-such-kernel', '--out', tmp_path / 'out', cwd=tmp_path)
+    assert r.returncode == 2 and "kernel='no-such-kernel' is not installed" in r.stderr, r.stderr
+    assert not (tmp_path / 'out').exists() and not (tmp_path / 'runs').exists()
+
+
+def test_results_and_report_refuse_empty_or_damaged_folders(tmp_path):
+    (tmp_path / 'empty').mkdir()
+    for cmd in ('results', 'report'):
+        r = ltdi(cmd, tmp_path / 'empty', cwd=tmp_path)
+        assert r.returncode == 2 and f"{tmp_path / 'empty'} holds no runs" in r.stderr, r.stdout + r.stderr
+        assert not (tmp_path / 'empty' / 'report.html').exists() and not (tmp_path / 'empty' / 'results.csv').exists()
+    run = tmp_path / 'sw' / 'abc'; run.mkdir(parents=True)
+    (run / 'run.json').write_text(json.dumps(dict(run_id='abc', status='ok', params={'shots': 1})))
+    (run / 'metrics.json').write_text('{"metric": "accuracy", "value": 0.5}')          # a dict, not a list of records
+    for cmd in ('results', 'report'):
+        r = ltdi(cmd, tmp_path / 'sw', cwd=tmp_path)
+        assert r.returncode == 2 and f"{run / 'metrics.json'} holds a dict" in r.stderr, r.stdout + r.stderr
+    (run / 'run.json').write_text('{"run_id": "abc", "sta')                               # cut short
+    r = ltdi('results', tmp_path / 'sw', cwd=tmp_path)
+    assert r.returncode == 2 and f"{run / 'run.json'} is corrupt" in r.stderr, r.stdout + r.stderr
