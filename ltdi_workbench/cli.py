@@ -4,10 +4,9 @@
 from __future__ import annotations
 import argparse, csv, os, pickle, re, sys, time, zlib
 from pathlib import Path
-import numpy as np
 import yaml
 import ltdi_workbench
-from .core import set_seed, mean_ci95, record, write_results, set_threads
+from .core import mean_ci95, record, write_results, set_threads
 from .data import load_dataset, DATASETS, DEFAULT_DATASET, image_grid, class_samples
 from .tasks import TaskSampler, EpisodeSet
 from . import meta_study, ltdi_study, text_study, stability_study, uht_study, sweep, results

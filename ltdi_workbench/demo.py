@@ -2,12 +2,11 @@
 
 # %% ../nbs/11a_demo.ipynb #5691ac7d
 from __future__ import annotations
-import math
 from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
-from .core import check, record, save_checkpoint, write_results
+from .core import record, save_checkpoint, write_results
 from .trajectories import TrajectoryRecorder, TrajectoryStore
 from .diffusion import make_schedule, oracle_denoiser, sample
 from .svcca import svcca

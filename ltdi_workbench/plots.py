@@ -2,7 +2,6 @@
 
 # %% ../nbs/11_plots.ipynb #0c4d079e
 from __future__ import annotations
-import math
 from typing import NamedTuple, Sequence
 import numpy as np
 import pandas as pd
@@ -89,7 +88,6 @@ def trajectory_figure(trajs, task: int = 0, path=None, step: int | None = None, 
     Sc = go.Scatter if dims == 2 else go.Scatter3d
     col = qualitative.Plotly
     others = np.delete(trajs, task, 0)
-    sz = 1 if dims == 3 else 1.0
     data = [
         Sc(**_gapped(others, dims), mode='lines', name=TRAJ_TRACES[0], line=dict(color='rgba(120,120,120,0.35)', width=1),
            hoverinfo='skip'),

@@ -3,11 +3,10 @@
 # %% ../nbs/02_tasks.ipynb #21a35fbc
 from __future__ import annotations
 import math
-from dataclasses import replace
 from typing import NamedTuple, Sequence
 import numpy as np
 import torch
-from .core import check, check_choice, check_range, default_device
+from .core import check, check_choice, default_device
 from .data import ImageSet
 
 # %% auto #0

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import NamedTuple, Sequence
 import numpy as np
 import torch
-from torch import nn
 import torch.nn.functional as F
 from .core import (Config, ParamSpec, check, check_choice, check_positive, check_range, default_device,
                                  flatten_params, unflatten_params)

@@ -36,7 +36,7 @@ def test_bad_dataset_is_a_clear_error(tmp_path):
 
 
 # ---- one error boundary: an expected failure is one line and exit status 2; a bug keeps its traceback ----
-import os, struct
+import struct
 import numpy as np
 import pytest
 from PIL import Image

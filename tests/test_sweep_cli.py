@@ -100,9 +100,107 @@ def test_results_and_report_refuse_empty_or_damaged_folders(tmp_path):
     run = tmp_path / 'sw' / 'abc'; run.mkdir(parents=True)
     (run / 'run.json').write_text(json.dumps(dict(run_id='abc', status='ok', params={'shots': 1})))
     (run / 'metrics.json').write_text('{"metric": "accuracy", "value": 0.5}')          # a dict, not a list of records
-    for cmd in ('results', 'report'):
-        r = ltdi(cmd, tmp_path / 'sw', cwd=tmp_path)
-        assert r.returncode == 2 and f"{run / 'metrics.json'} holds a dict" in r.stderr, r.stdout + r.stderr
+    r = ltdi('report', tmp_path / 'sw', cwd=tmp_path)
+    assert r.returncode == 2 and f"{run / 'metrics.json'} holds a dict" in r.stderr, r.stdout + r.stderr
+    r = mini('results', tmp_path / 'sw', cwd=tmp_path)                                    # (mini: a traceback, exit 1)
+    assert r.returncode != 0 and f"{run / 'metrics.json'} holds a dict" in r.stderr, r.stdout + r.stderr
     (run / 'run.json').write_text('{"run_id": "abc", "sta')                               # cut short
-    r = ltdi('results', tmp_path / 'sw', cwd=tmp_path)
-    assert r.returncode == 2 and f"{run / 'run.json'} is corrupt" in r.stderr, r.stdout + r.stderr
+    r = mini('results', tmp_path / 'sw', cwd=tmp_path)
+    assert r.returncode != 0 and f"{run / 'run.json'} is corrupt" in r.stderr, r.stdout + r.stderr
+    assert not list((tmp_path / 'sw').glob('results.*')) and not (tmp_path / 'sw' / 'report.html').exists()
+
+
+def sleepy_notebook(path):
+    "A notebook whose run sleeps while `sleep.flag` exists in its working directory (after noting its kernel's PID)."
+    nb = nbformat.v4.new_notebook()
+    nb.metadata = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}}
+    p = nbformat.v4.new_code_cell("x = 1\nout_dir = 'runs/sleepy'"); p.metadata['tags'] = ['parameters']
+    nb.cells = [p, nbformat.v4.new_code_cell(
+        "import json, os, time\nos.makedirs(out_dir, exist_ok=True)\n"
+        "if os.path.exists('sleep.flag'):\n"
+        "    open(os.path.join(out_dir, f'kernel_{os.getpid()}.pid'), 'w').write(str(os.getpgid(0)))\n"
+        "    time.sleep(300)\n"
+        "json.dump([dict(experiment='sleepy', method='m', dataset='d', ways=None, shots=None, seed=0, metric='y',\n"
+        "                value=float(x), ci95=None)], open(os.path.join(out_dir, 'metrics.json'), 'w'))")]
+    nbformat.write(nb, str(path))
+    return path
+
+
+def _gone(pids):
+    import psutil
+    alive = []
+    for pid in pids:
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE: alive.append(pid)
+        except psutil.NoSuchProcess: pass
+    return not alive
+
+
+def test_sigterm_ends_every_run_and_the_rerun_is_clean(tmp_path):
+    import os, signal, time, psutil
+    nb = sleepy_notebook(tmp_path / 'sleepy.ipynb'); (tmp_path / 'sleep.flag').write_text('')
+    tmpd = tmp_path / 'tmp'; tmpd.mkdir(); out = tmp_path / 'sw'
+    env = {**os.environ, 'TMPDIR': str(tmpd)}                          # the runs' ltdi_run_* folders go here
+    args = ['sweep', str(nb), '-p', 'x=1,2', '--workers', '2', '--out', str(out), '--no-progress']
+    sw = subprocess.Popen([sys.executable, '-c', MINI, *args], cwd=tmp_path, env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 180
+        while len(list(out.glob('*/kernel_*.pid'))) < 2:                  # both kernels are sleeping in their cell
+            assert sw.poll() is None and time.time() < deadline, sw.communicate(timeout=5)
+            time.sleep(0.2)
+        owner = json.loads((out / '.sweep.owner.json').read_text())      # the sweep's record of its runs
+        papermill = [r['pid'] for r in owner['runs'].values()]
+        kernels = {int(f.stem.split('_')[1]): int(f.read_text()) for f in out.glob('*/kernel_*.pid')}
+        groups = set(papermill) | set(kernels.values())
+        assert len(papermill) == 2 and len(groups) == 4 and not _gone(papermill) and not _gone(kernels)
+        assert len(list(tmpd.glob('ltdi_run_*'))) == 2
+        sw.send_signal(signal.SIGTERM)
+        _, err = sw.communicate(timeout=60)
+    finally:
+        if sw.poll() is None: sw.kill()
+    assert sw.returncode == 143, (sw.returncode, err)
+    deadline = time.time() + 10
+    while not _gone([*papermill, *kernels]) and time.time() < deadline: time.sleep(0.1)
+    assert _gone([*papermill, *kernels]), [p for p in [*papermill, *kernels] if not _gone([p])]
+    in_groups = []
+    for p in psutil.process_iter():
+        try:
+            if os.getpgid(p.pid) in groups and p.status() != psutil.STATUS_ZOMBIE: in_groups.append(p.pid)
+        except (OSError, psutil.Error): pass
+    assert not in_groups, in_groups                                     # nothing left in the runs' process groups
+    assert not list(tmpd.glob('ltdi_run_*')) and not (out / '.sweep.owner.json').exists()
+    assert not list(out.glob('*/run.json'))                               # the killed runs are not recorded as finished
+
+    (tmp_path / 'sleep.flag').unlink()                                    # the rerun: both runs again, from empty folders
+    r = subprocess.run([sys.executable, '-c', MINI, *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0 and '2 runs, 2 ran, 0 skipped, 0 failed' in r.stdout, r.stdout + r.stderr
+    assert 'stale' not in r.stderr, r.stderr
+    for d in (p for p in out.iterdir() if p.is_dir()):
+        assert sorted(f.name for f in d.iterdir()) == ['metrics.json', 'notebook.ipynb', 'papermill.log', 'run.json',
+                                                       'sweep_params.json'], sorted(d.iterdir())
+    assert not list(tmpd.glob('ltdi_run_*'))
+
+
+def test_edited_notebook_reruns_and_force_reruns(tmp_path):
+    nb = tiny_notebook(tmp_path / 'tiny.ipynb')
+    args = ('sweep', nb, '-p', 'shots=1', '--out', tmp_path / 'sw')
+    counts = lambda r: re.search(r'(\d+) ran, (\d+) skipped, (\d+) failed', r.stdout).groups()
+    r = mini(*args, cwd=tmp_path); assert r.returncode == 0 and counts(r) == ('1', '0', '0'), r.stdout + r.stderr
+    r = mini(*args, cwd=tmp_path); assert r.returncode == 0 and counts(r) == ('0', '1', '0'), r.stdout + r.stderr
+    book = nbformat.read(str(nb), as_version=4)
+    book.cells.append(nbformat.v4.new_markdown_cell('a note'))                 # markdown does not count
+    nbformat.write(book, str(nb))
+    r = mini(*args, cwd=tmp_path); assert counts(r) == ('0', '1', '0'), r.stdout + r.stderr
+    book.cells[1].source += "\nopen(os.path.join(out_dir, 'edited.txt'), 'w').write('yes')"   # code does
+    nbformat.write(book, str(nb))
+    r = mini(*args, cwd=tmp_path)
+    assert r.returncode == 0 and counts(r) == ('1', '0', '0') and 'the notebook changed since they ran' in r.stdout, r.stdout
+    run = next((tmp_path / 'sw').glob('*/run.json')).parent
+    assert (run / 'edited.txt').read_text() == 'yes'
+    r = mini(*args, cwd=tmp_path); assert counts(r) == ('0', '1', '0'), r.stdout + r.stderr
+    before = json.loads((run / 'run.json').read_text())['finished']
+    r = mini(*args, '--force', cwd=tmp_path)
+    assert r.returncode == 0 and counts(r) == ('1', '0', '0') and 'force: all 1 runs rerun' in r.stdout, r.stdout + r.stderr
+    info = json.loads((run / 'run.json').read_text())
+    assert info['status'] == 'ok' and info['notebook_hash'] and info['finished'] >= before
