@@ -182,25 +182,34 @@ def test_sigterm_ends_every_run_and_the_rerun_is_clean(tmp_path):
     assert not list(tmpd.glob('ltdi_run_*'))
 
 
-def test_edited_notebook_reruns_and_force_reruns(tmp_path):
+def in_process(capsys, *args) -> str:
+    "Run `ltdi_workbench.sweep`'s subcommand in this process (no start-up cost); its stdout."
+    import argparse
+    from ltdi_workbench.sweep import add_cli
+    ap = argparse.ArgumentParser(prog='ltdi'); add_cli(ap.add_subparsers(dest='command'))
+    a = ap.parse_args([str(x) for x in args])
+    assert a.func(a) == 0
+    return capsys.readouterr().out
+
+
+def test_edited_notebook_reruns_and_force_reruns(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     nb = tiny_notebook(tmp_path / 'tiny.ipynb')
     args = ('sweep', nb, '-p', 'shots=1', '--out', tmp_path / 'sw')
-    counts = lambda r: re.search(r'(\d+) ran, (\d+) skipped, (\d+) failed', r.stdout).groups()
-    r = mini(*args, cwd=tmp_path); assert r.returncode == 0 and counts(r) == ('1', '0', '0'), r.stdout + r.stderr
-    r = mini(*args, cwd=tmp_path); assert r.returncode == 0 and counts(r) == ('0', '1', '0'), r.stdout + r.stderr
+    counts = lambda out: re.search(r'(\d+) ran, (\d+) skipped, (\d+) failed', out).groups()
+    out = in_process(capsys, *args); assert counts(out) == ('1', '0', '0'), out
     book = nbformat.read(str(nb), as_version=4)
     book.cells.append(nbformat.v4.new_markdown_cell('a note'))                 # markdown does not count
     nbformat.write(book, str(nb))
-    r = mini(*args, cwd=tmp_path); assert counts(r) == ('0', '1', '0'), r.stdout + r.stderr
+    out = in_process(capsys, *args); assert counts(out) == ('0', '1', '0'), out
     book.cells[1].source += "\nopen(os.path.join(out_dir, 'edited.txt'), 'w').write('yes')"   # code does
     nbformat.write(book, str(nb))
-    r = mini(*args, cwd=tmp_path)
-    assert r.returncode == 0 and counts(r) == ('1', '0', '0') and 'the notebook changed since they ran' in r.stdout, r.stdout
+    out = in_process(capsys, *args)
+    assert counts(out) == ('1', '0', '0') and 'the notebook changed since they ran' in out, out
     run = next((tmp_path / 'sw').glob('*/run.json')).parent
     assert (run / 'edited.txt').read_text() == 'yes'
-    r = mini(*args, cwd=tmp_path); assert counts(r) == ('0', '1', '0'), r.stdout + r.stderr
     before = json.loads((run / 'run.json').read_text())['finished']
-    r = mini(*args, '--force', cwd=tmp_path)
-    assert r.returncode == 0 and counts(r) == ('1', '0', '0') and 'force: all 1 runs rerun' in r.stdout, r.stdout + r.stderr
+    out = in_process(capsys, *args, '--force')
+    assert counts(out) == ('1', '0', '0') and 'force: all 1 runs rerun' in out, out
     info = json.loads((run / 'run.json').read_text())
     assert info['status'] == 'ok' and info['notebook_hash'] and info['finished'] >= before
