@@ -3,7 +3,7 @@
 # %% ../nbs/10_dbscan.ipynb #2203c37e
 from __future__ import annotations
 import math, time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Callable, NamedTuple
 import numpy as np
 import torch

@@ -3,15 +3,15 @@
 # %% ../nbs/07_ltdi.ipynb #a0d04cbb
 from __future__ import annotations
 import copy, math, time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple, Sequence
+from typing import NamedTuple
 import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
 from .core import (Config, ParamSpec, check, check_choice, check_positive, check_range, default_device,
-                                 flatten_params, unflatten_params, save_checkpoint, load_checkpoint, mean_ci95)
+                                 unflatten_params, save_checkpoint, load_checkpoint)
 from .data import ImageSet
 from .tasks import EpisodeSet, to_float
 from .models import Conv4
@@ -528,7 +528,7 @@ def train_ltdi(model: LtdiModel, bank: FeatureBank, tasks: PreparedTasks, gen: t
     else:
         for g in opt.param_groups: g['lr'] = c.outer_lr or c.lr * c.inner_steps
         inner = copy.deepcopy(model)
-        names = [n for n, _ in model.named_parameters()]
+        [n for n, _ in model.named_parameters()]
         while step < c.steps:
             delta = {n: torch.zeros_like(p) for n, p in model.named_parameters()}
             for _ in range(c.meta_batch):
