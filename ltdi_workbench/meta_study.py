@@ -11,7 +11,7 @@ import torch
 from .core import Config, check, check_choice, check_positive, default_device, mean_ci95, record, set_seed
 from .data import DATASETS, load_dataset
 from .tasks import TaskSampler, EpisodeSet
-from .meta import (METHOD_NAMES, METHODS, Learner, MetaConfig, SineSampler, make_learner, method_config,
+from .meta import (METHOD_NAMES, Learner, MetaConfig, SineSampler, make_learner, method_config,
                                  time_meta_iterations)
 from .study import Recorder, add_study_args, resolve_preset
 

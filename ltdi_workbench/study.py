@@ -9,7 +9,8 @@ import torch
 from .core import DEVICES, atomic_write_json, check, default_device, record, write_results
 
 # %% auto #0
-__all__ = ['resolve_preset', 'run_env', 'cli_command', 'claim_out_dir', 'Recorder', 'add_study_args', 'accuracy_table']
+__all__ = ['resolve_preset', 'run_env', 'cli_command', 'claim_out_dir', 'experiment_out_dir', 'Recorder', 'add_study_args',
+           'accuracy_table']
 
 # %% ../nbs/14_study.ipynb #9accbf6d
 def resolve_preset(preset, presets: dict, cls=None):
@@ -79,6 +80,12 @@ def claim_out_dir(out_dir, experiment: str | None = None, overwrite: bool = Fals
         raise ValueError(f"output folder {out} already holds another run's records ({held}){mix}: pass --overwrite "
                          f"(overwrite=True) to replace them, or {how}")
     return out
+
+# %% ../nbs/14_study.ipynb #758619bf
+def experiment_out_dir(out_dir, default: str) -> str:
+    "Under nbdev's test runner (IN_TEST set) and with the default `out_dir` unchanged, a fresh temporary folder; otherwise `out_dir` unchanged."
+    if not os.environ.get('IN_TEST') or str(out_dir) != str(default): return str(out_dir)
+    return tempfile.mkdtemp(prefix=f"{Path(default).name.removesuffix('_smoke') or 'study'}_smoke_")
 
 # %% ../nbs/14_study.ipynb #bf0afd6d
 class Recorder:
