@@ -182,6 +182,56 @@ def test_sigterm_ends_every_run_and_the_rerun_is_clean(tmp_path):
     assert not list(tmpd.glob('ltdi_run_*'))
 
 
+def test_sigkill_of_the_sweep_ends_every_run_and_the_rerun_is_clean(tmp_path):
+    "SIGKILL gives the sweep no chance to clean up: its runs' guards must end them (and their kernels) by themselves."
+    import os, signal, time, psutil
+    from ltdi_workbench.sweep import _run_processes
+    nb = sleepy_notebook(tmp_path / 'sleepy.ipynb'); (tmp_path / 'sleep.flag').write_text('')
+    tmpd = tmp_path / 'tmp'; tmpd.mkdir(); out = tmp_path / 'sw'
+    env = {**os.environ, 'TMPDIR': str(tmpd)}
+    args = ['sweep', str(nb), '-p', 'x=1,2', '--workers', '2', '--out', str(out), '--no-progress']
+    sw = subprocess.Popen([sys.executable, '-c', MINI, *args], cwd=tmp_path, env=env,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 180
+        while len(list(out.glob('*/kernel_*.pid'))) < 2:
+            assert sw.poll() is None and time.time() < deadline, sw.communicate(timeout=5)
+            time.sleep(0.2)
+        owner = json.loads((out / '.sweep.owner.json').read_text())
+        papermill = [r['pid'] for r in owner['runs'].values()]
+        groups = {r['pgid'] for r in owner['runs'].values()}
+        kernels = {int(f.stem.split('_')[1]): int(f.read_text()) for f in out.glob('*/kernel_*.pid')}
+        groups |= set(kernels.values())
+        tagged = _run_processes(out)                                     # every process of the runs ($LTDI_SWEEP_RUN)
+        assert set(papermill) | set(kernels) <= set(tagged) and len(groups) == 4, (papermill, kernels, tagged)
+        assert len(list(tmpd.glob('ltdi_run_*'))) == 2
+        sw.send_signal(signal.SIGKILL); sw.wait(30); t_kill = time.time()
+    finally:
+        if sw.poll() is None: sw.kill()
+    everything = [*papermill, *kernels, *tagged]
+    while not _gone(everything) and time.time() < t_kill + 10: time.sleep(0.1)
+    waited = time.time() - t_kill
+    assert _gone(everything), [p for p in everything if not _gone([p])]
+    assert waited < 5, waited                                            # gone within seconds, not at some timeout
+    in_groups = []
+    for p in psutil.process_iter():
+        try:
+            if os.getpgid(p.pid) in groups and p.status() != psutil.STATUS_ZOMBIE: in_groups.append(p.pid)
+        except (OSError, psutil.Error): pass
+    assert not in_groups and not _run_processes(out), in_groups
+    assert not list(tmpd.glob('ltdi_run_*'))                              # the guards removed their temporary folders
+    assert (out / '.sweep.owner.json').exists() and not list(out.glob('*/run.json'))
+
+    (tmp_path / 'sleep.flag').unlink()                                    # the rerun takes the stale lock over, runs both
+    r = subprocess.run([sys.executable, '-c', MINI, *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0 and '2 runs, 2 ran, 0 skipped, 0 failed' in r.stdout, r.stdout + r.stderr
+    assert 'took over a stale lock' in r.stderr and 'temporary folders' not in r.stderr, r.stderr
+    for d in (p for p in out.iterdir() if p.is_dir()):
+        assert sorted(f.name for f in d.iterdir()) == ['metrics.json', 'notebook.ipynb', 'papermill.log', 'run.json',
+                                                       'sweep_params.json'], sorted(d.iterdir())
+    assert not list(tmpd.glob('ltdi_run_*')) and not (out / '.sweep.owner.json').exists()
+
+
 def in_process(capsys, *args) -> str:
     "Run `ltdi_workbench.sweep`'s subcommand in this process (no start-up cost); its stdout."
     import argparse
