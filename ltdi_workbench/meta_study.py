@@ -39,18 +39,19 @@ class BaselinesPreset(Config):
     budget_seconds: float = 0.  # wall-clock meta-training budget per method (0: none; the iteration counts then only cap it)
     patience: int = 0           # > 0: train to a validation plateau: stop after this many checks without improvement
     val_every: int = 200        # iterations between validation checks (patience > 0)
+    val_every_seconds: float = 0.  # > 0: a validation check every this many training seconds instead (patience > 0)
     n_val: int = 100            # validation episodes (validation classes; for patience > 0 and tune_maml)
     tune_maml: bool = False     # choose second-order MAML's inner_lr / inner_steps on validation classes first (`tune_maml`)
-    tune_lrs: tuple = (0.1, 0.2, 0.4)   # inner_lr values tried
-    tune_steps: tuple = (1, 3, 5)       # inner_steps values tried
+    tune_lrs: tuple = (0.1, 0.4)        # inner_lr values tried (0.4: MAML's Omniglot 5-way value, first-order MAML's here)
+    tune_steps: tuple = (1, 5)          # inner_steps values tried (1: Omniglot 5-way's, 5: Omniglot 20-way's, with lr 0.1)
     tune_iters: int = 0         # iterations per tuning run (0: iters)
-    tune_budget_seconds: float = 0.  # wall-clock seconds per tuning run (0: budget_seconds)
+    tune_budget_seconds: float = 0.  # wall-clock seconds per tuning run (0: budget_seconds, the methods' own budget)
     def validate(self):
         for n in ('per_class', 'width', 'iters', 'n_test', 'train_queries', 'val_every', 'n_val'):
             check_positive(n, getattr(self, n), integer=True)
         for n in ('n_classes', 'reptile_iters', 'wct_iters', 'timing', 'patience', 'tune_iters'):
             check(isinstance(getattr(self, n), int) and getattr(self, n) >= 0, n, getattr(self, n), "an int >= 0")
-        for n in ('budget_seconds', 'tune_budget_seconds'):
+        for n in ('budget_seconds', 'tune_budget_seconds', 'val_every_seconds'):
             check(isinstance(getattr(self, n), (int, float)) and getattr(self, n) >= 0, n, getattr(self, n), "seconds >= 0")
         check(len(self.tune_lrs) > 0 and all(v > 0 for v in self.tune_lrs), 'tune_lrs', self.tune_lrs, "positive learning rates")
         check(len(self.tune_steps) > 0 and all(isinstance(v, int) and v > 0 for v in self.tune_steps), 'tune_steps',
@@ -61,40 +62,51 @@ class BaselinesPreset(Config):
 
 BASELINE_PRESETS = {
     'smoke': BaselinesPreset(n_classes=60, width=8, iters=3, wct_iters=5, n_test=20, timing=1),
-    # equal wall-clock budgets (60 s per method, 1 thread: ~15 min with the MAML sweep of 9 x 20 s)
-    'quick': BaselinesPreset(iters=10 ** 6, budget_seconds=60., tune_maml=True, tune_budget_seconds=20.),
-    # each to a validation plateau (patience 5 checks of 250 iterations), capped at 30,000 iterations or 300 s
-    # (a GPU reaches the plateau; 5w1s on 1 CPU thread: under an hour with the MAML sweep of 9 x 60 s)
-    'converged': BaselinesPreset(iters=30000, budget_seconds=300., patience=5, val_every=250, n_val=100, tune_maml=True,
-                                 tune_budget_seconds=60.),
+    # equal wall-clock budgets: 60 s per method, and 60 s per setting of the MAML sweep (2 x 2), so the sweep measures
+    # each setting as the comparison then trains it (5w1s, 1 thread: ~20 min in all)
+    'quick': BaselinesPreset(iters=10 ** 6, budget_seconds=60., tune_maml=True),
+    # each to a validation plateau: a check every 25 s of training (100 episodes), stop after 3 checks without a new best
+    # (75 s of training without progress), best weights kept; capped at 30,000 iterations or 150 training seconds per
+    # method and per sweep setting (validation timed apart). A GPU reaches the plateau well inside the caps; 5w1s on
+    # 1 CPU thread: at most ~45 min with the sweep, where the cap, not the plateau, may stop the slower methods
+    # (each record's 'stopped' says which)
+    'converged': BaselinesPreset(iters=30000, budget_seconds=150., patience=3, val_every_seconds=25., n_val=100,
+                                 tune_maml=True),
     'paper': BaselinesPreset(width=64, iters=30000, wct_iters=20000, timing=20, train_queries=15)}
 
 # %% ../nbs/19_meta_study.ipynb #4fad0962
 class TrainOutcome(NamedTuple):
     "How a learner's meta-training went."
     iterations: int           # meta-updates done
-    train_seconds: float      # wall-clock seconds (validation checks included)
+    train_seconds: float      # seconds of meta-training (validation checks not included)
     stopped: str              # 'iterations' | 'budget' | 'plateau' | 'none' (no training)
     best_val: float           # best validation accuracy (nan without validation)
     val_curve: list           # [(iterations, validation accuracy)] of each check
+    val_seconds: float = 0.   # seconds spent in validation checks
 
 def train_learner(L: Learner, sampler, iterations: int, rng: np.random.Generator, budget_s: float = 0., patience: int = 0,
-                  val_set=None, val_every: int = 200, progress: bool = False) -> TrainOutcome:
-    "Meta-train `L` for `iterations` (a cap when `budget_s` > 0), or with `patience` > 0 to a plateau on `val_set` (best weights kept)."
-    t0, n0 = time.perf_counter(), len(L.history)
+                  val_set=None, val_every: int = 200, progress: bool = False, val_every_s: float = 0.) -> TrainOutcome:
+    """Meta-train `L` for `iterations` (a cap when `budget_s` > 0: seconds of meta-training), or with `patience` > 0 to a plateau on
+    `val_set` (best weights kept), checked every `val_every` iterations or, when `val_every_s` > 0, every `val_every_s` seconds of
+    training. Validation checks are timed apart (`val_seconds`): they do not use up the budget, so every method trains alike."""
+    check(val_every_s >= 0, 'val_every_s', val_every_s, "seconds >= 0 (0: checks every val_every iterations)")
+    n0, s0 = len(L.history), L.train_s
     if not iterations: return TrainOutcome(0, 0., 'none', float('nan'), [])
     if not patience:
         L.meta_train(sampler, iterations, rng, progress, budget_s=budget_s)
         n = len(L.history) - n0
-        return TrainOutcome(n, time.perf_counter() - t0, 'iterations' if n >= iterations else 'budget', float('nan'), [])
+        return TrainOutcome(n, L.train_s - s0, 'iterations' if n >= iterations else 'budget', float('nan'), [])
     check(val_set is not None, 'val_set', val_set, "validation episodes when patience > 0")
-    best, best_state, curve, bad, stopped = -1., None, [], 0, 'iterations'
+    best, best_state, curve, bad, stopped, val_s = -1., None, [], 0, 'iterations', 0.
     while len(L.history) - n0 < iterations:
-        left = budget_s - (time.perf_counter() - t0) if budget_s else 0.
+        left = budget_s - (L.train_s - s0) if budget_s else 0.
         if budget_s and left <= 0: stopped = 'budget'; break
-        L.meta_train(sampler, min(val_every, iterations - (len(L.history) - n0)), rng, progress, budget_s=left if budget_s else 0.,
+        todo = iterations - (len(L.history) - n0)
+        chunk_s = min(val_every_s, left) if (val_every_s and budget_s) else (val_every_s or left)
+        L.meta_train(sampler, todo if val_every_s else min(val_every, todo), rng, progress, budget_s=chunk_s,
                      horizon=(n0 + iterations, budget_s))
-        acc = L.evaluate(val_set).mean; curve.append((len(L.history) - n0, acc))
+        t = time.perf_counter(); acc = L.evaluate(val_set).mean; val_s += time.perf_counter() - t
+        curve.append((len(L.history) - n0, acc))
         if acc > best:
             best, bad = acc, 0
             best_state = (copy.deepcopy(L.model.state_dict()), copy.deepcopy(L.inner_opt.state))
@@ -102,9 +114,9 @@ def train_learner(L: Learner, sampler, iterations: int, rng: np.random.Generator
             bad += 1
             if bad >= patience: stopped = 'plateau'; break
     else: stopped = 'iterations'
-    if budget_s and stopped == 'iterations' and time.perf_counter() - t0 >= budget_s: stopped = 'budget'
+    if budget_s and stopped == 'iterations' and L.train_s - s0 >= budget_s: stopped = 'budget'
     if best_state is not None: L.model.load_state_dict(best_state[0]); L.inner_opt.state = best_state[1]
-    return TrainOutcome(len(L.history) - n0, time.perf_counter() - t0, stopped, best, curve)
+    return TrainOutcome(len(L.history) - n0, L.train_s - s0, stopped, best, curve, val_s)
 
 # %% ../nbs/19_meta_study.ipynb #73107e32
 def _val_queries(split, shots: int, q: int = 15) -> int:
@@ -119,8 +131,10 @@ class TuneResult(NamedTuple):
 def tune_maml(splits, ways: int = 5, shots: int = 1, inner_lrs: Sequence[float] = (0.1, 0.2, 0.4),
               inner_steps: Sequence[int] = (1, 3, 5), iterations: int = 200, budget_s: float = 0., n_val: int = 100,
               width: int = 32, norm: str = 'batch', queries: int = 5, seed: int = 0, device=None, method: str = 'maml',
-              experiment: str = 'meta_baselines', dataset: str = '', log=print) -> TuneResult:
-    "Grid over inner_lr x inner_steps of `method` (second-order MAML), each trained alike and scored on validation classes."
+              experiment: str = 'meta_baselines', dataset: str = '', log=print, patience: int = 0, val_every: int = 200,
+              val_every_s: float = 0.) -> TuneResult:
+    """Grid over inner_lr x inner_steps of `method` (second-order MAML), each trained alike (`train_learner` with these budgets and,
+    with `patience` > 0, to a plateau on the same validation episodes, best weights kept) and scored on validation classes."""
     check(splits.val.n_classes >= ways, 'splits.val', splits.val.n_classes, f"at least ways={ways} validation classes")
     dev = default_device(device)
     sampler = TaskSampler(splits.train, ways, shots, queries, dev)
@@ -134,12 +148,14 @@ def tune_maml(splits, ways: int = 5, shots: int = 1, inner_lrs: Sequence[float] 
                                 img_size=splits.train.x.shape[-1], inner_lr=float(lr), inner_steps=int(st),
                                 eval_steps=max(base.eval_steps, int(st)))
             L = make_learner(cfg, device=dev)
-            out = train_learner(L, sampler, iterations, np.random.default_rng([seed, 2]), budget_s)
+            out = train_learner(L, sampler, iterations, np.random.default_rng([seed, 2]), budget_s, patience,
+                                val_set if patience else None, val_every, val_every_s=val_every_s)
             acc = L.evaluate(val_set)
             recs.append(record(experiment, method, 'val_accuracy', acc.mean, dataset, ways, shots, seed, acc.ci95,
                                inner_lr=float(lr), inner_steps=int(st), eval_steps=cfg.eval_steps, iterations=out.iterations,
-                               train_seconds=out.train_seconds, n_episodes=acc.n, stage='tune'))
-            log(f'tune {method} inner_lr={lr} inner_steps={st}: val {acc}  ({out.iterations} its, {out.train_seconds:.1f}s)')
+                               train_seconds=out.train_seconds, stopped=out.stopped, n_episodes=acc.n, stage='tune'))
+            log(f'tune {method} inner_lr={lr} inner_steps={st}: val {acc}  ({out.iterations} its, {out.train_seconds:.1f}s, '
+                f'stopped: {out.stopped})')
             if best is None or acc.mean > best[0]: best = (acc.mean, dict(inner_lr=float(lr), inner_steps=int(st), eval_steps=cfg.eval_steps))
     return TuneResult(best[1], recs)
 
@@ -225,7 +241,8 @@ def baselines_study(preset: str | BaselinesPreset = 'quick', out_dir: str | Path
         if P.tune_maml and 'maml' in method_list and not (inner_lr or inner_steps):
             tr = tune_maml(splits, ways, shots, P.tune_lrs, P.tune_steps, iterations or P.tune_iters or P.iters,
                            P.tune_budget_seconds or P.budget_seconds, P.n_val, W, norm, queries or P.train_queries, seed, dev,
-                           experiment=experiment, dataset=dataset, log=log)
+                           experiment=experiment, dataset=dataset, log=log, patience=P.patience, val_every=P.val_every,
+                           val_every_s=P.val_every_seconds)
             tuned = tr.settings; rec.extend(tr.records); rec.flush()
             log(f'maml tuned on validation classes: {tuned}')
         rec.params['tuned_maml'] = tuned
@@ -235,7 +252,8 @@ def baselines_study(preset: str | BaselinesPreset = 'quick', out_dir: str | Path
             share = m == 'wct_proto' and 'wct' in trained    # WCT + nearest prototype reuses the trained WCT encoder
             L = make_learner(cfg, trained['wct'].model if share else None)
             out = train_learner(L, train_sampler, 0 if share else (iterations or P.iterations(cfg.method)),
-                                np.random.default_rng([seed, 1]), P.budget_seconds, P.patience, val_set, P.val_every, progress)
+                                np.random.default_rng([seed, 1]), P.budget_seconds, P.patience, val_set, P.val_every, progress,
+                                P.val_every_seconds)
             t = time.perf_counter(); metric = L.evaluate(test_set, progress=progress); adapt_ms = 1000 * (time.perf_counter() - t) / len(test_set)
             results[m] = (metric, cfg, out, adapt_ms); trained[m] = L
             extra = dict(norm=cfg.norm, transductive=cfg.norm == 'batch', width=cfg.width, iterations=out.iterations,
@@ -247,7 +265,9 @@ def baselines_study(preset: str | BaselinesPreset = 'quick', out_dir: str | Path
             rec.R(m, 'train_seconds', out.train_seconds, ways, shots, **extra)
             rec.R(m, 'iterations', out.iterations, ways, shots, **extra)
             if out.iterations: rec.R(m, 'sec_per_iter', out.train_seconds / out.iterations, ways, shots, **extra)
-            if out.val_curve: rec.R(m, 'best_val_accuracy', out.best_val, ways, shots, n_checks=len(out.val_curve), **extra)
+            if out.val_curve:
+                rec.R(m, 'best_val_accuracy', out.best_val, ways, shots, n_checks=len(out.val_curve), **extra)
+                rec.R(m, 'val_seconds', out.val_seconds, ways, shots, n_checks=len(out.val_curve), **extra)
             rec.params['configs'] = {k: dataclasses.asdict(c) for k, (_, c, _, _) in results.items()}
             rec.flush()                                  # this method's records reach out_dir now
             log(f'{m:10s} acc {metric}  train {out.train_seconds:6.1f}s, {out.iterations} its (stopped: {out.stopped})  '
