@@ -292,11 +292,11 @@ class _Study(Recorder):
         rec(f'oracle_{part.label}head', mean_ci95(score(ost.targets(1)[:, 0].to(self.device), qf, yq)))
 
 def _sampling(model, kw: dict) -> dict:
-    "Record keys of the sampler an evaluation uses: `sampler`, `sample_steps` (DDIM's steps; DDPM: T) and `denoiser_calls` per sample (over the k chains)."
+    "Record keys of a generator's evaluation: its training `objective` ('paper' | 'paper+task'), `sampler`, `sample_steps` (DDIM's steps; DDPM: T) and `denoiser_calls` per sample (over the k chains)."
     c = model.cfg; sampler = kw.get('sampler') or c.sampler; st = kw.get('steps') or c.sample_steps or None
     st = min(st, c.T) if sampler == 'ddim' and st else None
     calls = sum(len(p) for p in ddim_steps(make_chains(model.sched, model.sample_k), st))
-    return dict(sampler=sampler, sample_steps=st or c.T, denoiser_calls=calls)
+    return dict(objective=c.objective, sampler=sampler, sample_steps=st or c.T, denoiser_calls=calls)
 
 def _check_settings(ways, shots):
     "Ways (ints >= 2) and shots (ints >= 1), checked before any work."
