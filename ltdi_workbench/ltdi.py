@@ -280,20 +280,35 @@ class _Block(nn.Module):
         super().__init__(); self.norm = nn.LayerNorm(2 * h)
         self.net = nn.Sequential(nn.Linear(2 * h, 2 * h), nn.SiLU(), nn.Linear(2 * h, h))
     def forward(self, h): return h + self.net(self.norm(torch.cat([h, h.mean(1, keepdim=True).expand_as(h)], -1)))
-    def fast(self, h):
+    def folded(self) -> tuple:
+        "Constants of `fast`, once per sampling call: the norm's affine folded into the first layer, the second layer."
+        H = self.net[2].out_features; l1, g, b = self.net[0], self.norm.weight, self.norm.bias
+        Wh, Wm = l1.weight[:, :H], l1.weight[:, H:]; Wmg = Wm * g[H:]
+        return ((Wh * g[:H]).t().contiguous(), Wmg.t().contiguous(), Wmg.sum(1), l1.bias + Wh @ b[:H] + Wm @ b[H:],
+                self.net[2].weight.t(), self.net[2].bias)
+    def fast(self, h, c: tuple | None = None, ws: tuple | None = None, inplace: bool = False):
         "`forward` (allclose) without the concatenated slot mean: its half of the norm and first layer is taken once per task (sampling)."
-        H = h.shape[-1]; l1, g, b = self.net[0], self.norm.weight, self.norm.bias
-        Wh, Wm = l1.weight[:, :H], l1.weight[:, H:]
+        # c: `folded()`; ws: work buffers ((B, S, H), (B, S, 2H)) reused across steps; inplace: h's memory holds the output
+        W1t, Wmgt, um, cb, W2t, b2 = c if c is not None else self.folded()
+        B, S, H = h.shape
         m = h.mean(1, keepdim=True); Sm, Sm2 = m.sum(-1, keepdim=True), (m * m).sum(-1, keepdim=True)   # (B, 1, .)
-        mu = (h.sum(-1, keepdim=True) + Sm) / (2 * H); d = h - mu                   # LayerNorm statistics of [h, m] per slot
-        r = torch.rsqrt(((d * d).sum(-1, keepdim=True) + Sm2 - 2 * mu * Sm + H * mu * mu) / (2 * H) + self.norm.eps)
-        y = F.linear(torch.addcmul(b[:H], d * r, g[:H]), Wh, l1.bias + Wm @ b[H:])  # the h half, per slot
-        y.addcmul_(r, F.linear(m * g[H:], Wm)).addcmul_(r * mu, -(Wm @ g[H:]))       # the mean half: Wm g (m - mu) r, per task
-        return h + self.net[2](F.silu(y, inplace=True))
+        mu = (h.sum(-1, keepdim=True) + Sm) / (2 * H)                                  # LayerNorm statistics of [h, m] per slot
+        d = torch.sub(h, mu, out=ws[0]) if ws else h - mu
+        q = torch.linalg.vector_norm(d, dim=-1, keepdim=True)
+        r = torch.rsqrt((q * q + Sm2 - 2 * mu * Sm + H * mu * mu) / (2 * H) + self.norm.eps)
+        d.mul_(r)                                                                      # the h half, normalised
+        y = torch.addcmul(cb, r, m @ Wmgt, out=ws[1]) if ws else torch.addcmul(cb, r, m @ Wmgt)   # mean half: (Wm g) (m - mu) r, per task
+        y.addcmul_(r * mu, um, value=-1)
+        y.view(-1, 2 * H).addmm_(d.view(-1, H), W1t)                                   # + (Wh g) (h - mu) r, per slot
+        F.silu(y, inplace=True)
+        out = h.add_(b2) if inplace else h + b2
+        return out.view(-1, H).addmm_(y.view(-1, 2 * H), W2t).view(B, S, H)
 
 class SlotCond(NamedTuple):
     "A condition projected once per sampling call (`SlotDenoiser.prepare`); the denoiser then takes its fast path."
     proj: torch.Tensor     # (B, ways, hidden) = cnd(cond)
+    blocks: tuple = ()     # each block's `folded()` constants
+    ws: dict | None = None # work buffers by shape, filled at the first step and reused by the others
 
 class SlotDenoiser(nn.Module):
     "eps_hat(x_t, t, cond): x_t (B, D) flat heads, t (B,) steps, cond (B, ways, E) -> (B, D)."
@@ -308,13 +323,16 @@ class SlotDenoiser(nn.Module):
         self.gamma = nn.Parameter(g0[:, None].repeat(1, feat_dim + 1))   # (T+1, F+1) learnable skip
     def prepare(self, cond: torch.Tensor) -> SlotCond:
         "The condition's projection, computed once for all the steps of a sampling call."
-        return SlotCond(self.cnd(cond))
+        return SlotCond(self.cnd(cond), tuple(b.folded() for b in self.blocks), {})
     def forward(self, x, t, cond):
         "`cond`: (B, ways, E), or a `SlotCond` (sampling: no projection per step, `_Block.fast`; allclose to the plain path)."
         xs = to_slots(x, self.ways, self.feat_dim)
         if isinstance(cond, SlotCond):
             h = self.inp(xs); h += cond.proj; h += self.temb(t)[:, None]     # the plain path's sums, in its order
-            for blk in self.blocks: h = blk.fast(h)
+            ws = None if cond.ws is None else cond.ws.get(tuple(h.shape))
+            if cond.ws is not None and ws is None:   # fresh buffers once per call: no new large allocations (page faults) per step
+                ws = cond.ws[tuple(h.shape)] = (torch.empty_like(h), h.new_empty(*h.shape[:-1], 2 * h.shape[-1]))
+            for i, blk in enumerate(self.blocks): h = blk.fast(h, cond.blocks[i] if cond.blocks else None, ws, inplace=True)
         else:
             h = self.blocks(self.inp(xs) + self.cnd(cond) + self.temb(t)[:, None])
         return from_slots(self.out(h) + self.gamma[t][:, None] * xs)
