@@ -32,9 +32,10 @@ def main(argv):
     import torch
     p = out / 'params.json'
     params = json.loads(p.read_text()) if p.exists() else {}
-    params.setdefault('run', dict(command=shlex.join(cmd), commit=commit[:12], dirty=dirty, torch=torch.__version__,
-                                  python=platform.python_version(), device='cpu', threads=int(threads),
-                                  machine=f'{os.cpu_count()}-core CPU ({platform.machine()})', wall_seconds=round(wall, 1)))
+    run = params.setdefault('run', dict(command=shlex.join(cmd), commit=commit[:12], dirty=dirty, torch=torch.__version__,
+                                        python=platform.python_version(), device='cpu', threads=int(threads),
+                                        machine=f'{os.cpu_count()}-core CPU ({platform.machine()})', wall_seconds=round(wall, 1)))
+    if not run.get('command'): run['command'] = shlex.join(cmd)   # a study run inside a notebook kernel cannot know its command line
     p.write_text(json.dumps(params, indent=1, default=str))
     for f in out.iterdir():   # records only: no checkpoints, trajectories or executed notebooks
         if f.suffix in ('.pt', '.ipynb'): f.unlink()
