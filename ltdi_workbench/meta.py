@@ -19,9 +19,9 @@ from .trajectories import TrajectoryRecorder
 
 # %% auto #0
 __all__ = ['METHODS', 'TASKS', 'INNER_OPTS', 'INNER_STATES', 'LR_MAX', 'LEARNERS', 'METHOD_DEFAULTS', 'METHOD_NAMES',
-           'MetaConfig', 'task_loss', 'accuracy', 'InnerOptimizer', 'inner_loop', 'sgd_inner_loop', 'train_bar',
-           'Learner', 'MAML', 'ANIL', 'reptile_direction', 'reptile_update', 'anneal_linear', 'Reptile', 'prototypes',
-           'proto_head', 'FeatureLearner', 'ProtoNet', 'WCT', 'Pretrain', 'SineSampler', 'make_learner',
+           'METHOD_BASE', 'MetaConfig', 'task_loss', 'accuracy', 'InnerOptimizer', 'inner_loop', 'sgd_inner_loop',
+           'train_bar', 'Learner', 'MAML', 'ANIL', 'reptile_direction', 'reptile_update', 'anneal_linear', 'Reptile',
+           'prototypes', 'proto_head', 'FeatureLearner', 'ProtoNet', 'WCT', 'Pretrain', 'SineSampler', 'make_learner',
            'method_config', 'MethodResult', 'run_method', 'time_meta_iterations', 'load_learner', 'load_encoder']
 
 # %% ../nbs/04_meta.ipynb #976ef1cc
@@ -48,6 +48,8 @@ class MetaConfig(Config):
     inner_opt: str = 'sgd'         # inner optimiser: 'sgd' | 'adam0' (Adam, beta1 = 0: Nichol et al.'s Reptile; Reptile only)
                                    #   | 'adam' (legacy: the 'adam0' update with its state reset every task)
     inner_state: str = 'persist'   # 'adam0': 'persist' (second moment and step count carried across tasks) | 'reset'
+    inner_batch: int = 0           # Reptile: images per inner step, the next ones of a per-task random permutation of the
+                                   #   task's images (Nichol et al.'s --inner-batch); 0: every step on the whole task
     outer_lr: float = 1e-3         # Adam lr of the meta-update (Reptile: epsilon)
     meta_batch: int = 4            # tasks per meta-update (WCT/pretrain: images per batch = 64 * meta_batch)
     batch_mode: str = 'vmap'       # 'vmap' | 'loop' over the tasks of a meta-batch
@@ -60,6 +62,10 @@ class MetaConfig(Config):
         check_choice('inner_opt', self.inner_opt, INNER_OPTS); check_choice('inner_state', self.inner_state, INNER_STATES)
         check(self.inner_opt != 'adam0' or self.method == 'reptile', 'inner_opt', self.inner_opt,
               "'sgd' or 'adam' for method=%r ('adam0' with a state across tasks is Reptile's)" % self.method)
+        check(isinstance(self.inner_batch, (int, np.integer)) and not isinstance(self.inner_batch, bool) and self.inner_batch >= 0,
+              'inner_batch', self.inner_batch, "an int >= 0 (0: every inner step on the whole task)")
+        check(self.inner_batch == 0 or self.method == 'reptile', 'inner_batch', self.inner_batch,
+              "0 for method=%r (inner mini-batches are Reptile's)" % self.method)
         check_choice('batch_mode', self.batch_mode, ('vmap', 'loop'))
         check_choice('wct_eval', self.wct_eval, ('linear', 'proto'))
         for n in ('ways', 'shots', 'width', 'in_ch', 'img_size', 'inner_steps', 'eval_steps', 'meta_batch'):
@@ -353,28 +359,40 @@ class Reptile(MAML):
     "Reptile: interpolate toward task-adapted weights (SGD or persistent Adam-beta1=0 inner loop, annealed epsilon)."
     @property
     def first_order(self): return True
+    def task_batches(self, n_tasks: int, n: int, device=None) -> torch.Tensor | None:
+        "Indices (n_tasks, inner_steps, inner_batch) of each inner step's images among a task's `n`: consecutive slices of random permutations (torch's random stream, one per task, a fresh one when used up); None when inner_batch = 0."
+        k, steps = self.cfg.inner_batch, self.cfg.inner_steps
+        if not k: return None
+        perms = [torch.cat([torch.randperm(n) for _ in range(-(-k * steps // n))])[:k * steps] for _ in range(n_tasks)]
+        return torch.stack(perms).view(n_tasks, steps, k).to(device)
+
     def adapted_batch(self, params: dict, batch) -> dict:
         """Adapted weights of every task of a meta-batch, stacked: {name: (B, *shape)}; keeps the inner optimiser's state.
         'loop' runs the tasks one after another (a persisting state passes from task to task, as in the paper);
         'vmap' starts every task of the batch from the same state and keeps the mean of their final states."""
         ways = self.cfg.ways if self.cfg.task == 'classification' else None
         O, steps = self.inner_opt, self.cfg.inner_steps
-        def one(p, st, xs, ys, xq, yq):
-            x, y = torch.cat([xs, xq]), torch.cat([ys, yq])
-            fast, st = self.inner_with_state(p, x, y, steps, True, ways=ways, state=st)
-            return fast, ({} if st is None else st['v'])
         xs, ys, xq, yq = batch.xs, batch.ys, batch.xq, batch.yq
+        idx = self.task_batches(xs.shape[0], xs.shape[1] + xq.shape[1], xs.device)   # (B, steps, inner_batch) or None
+        def one(p, st, xs, ys, xq, yq, idx=None):
+            x, y = torch.cat([xs, xq]), torch.cat([ys, yq])
+            if idx is None: return self.inner_with_state(p, x, y, steps, True, ways=ways, state=st)
+            for t in range(steps): p, st = self.inner_with_state(p, x[idx[t]], y[idx[t]], 1, True, ways=ways, state=st)
+            return p, st
         p = {k: v.detach() for k, v in params.items()}
         with torch.enable_grad():
             if self.cfg.batch_mode == 'vmap':
                 st = O.begin()
-                phi, v = vmap(one, in_dims=(None, None, 0, 0, 0, 0))(p, st, xs, ys, xq, yq)
+                def one_v(*a):
+                    fast, st = one(*a)
+                    return fast, ({} if st is None else st['v'])
+                extra = () if idx is None else (idx,)
+                phi, v = vmap(one_v, in_dims=(None, None, 0, 0, 0, 0) + (0,) * len(extra))(p, st, xs, ys, xq, yq, *extra)
                 if O.kind != 'sgd': O.end({'t': (0 if st is None else st['t']) + steps, 'v': {k: x.detach().mean(0) for k, x in v.items()}})
                 return {k: x.detach() for k, x in phi.items()}
             outs = []
             for i in range(xs.shape[0]):
-                x, y = torch.cat([xs[i], xq[i]]), torch.cat([ys[i], yq[i]])
-                fast, st = self.inner_with_state(p, x, y, steps, True, ways=ways, state=O.begin())
+                fast, st = one(p, O.begin(), xs[i], ys[i], xq[i], yq[i], None if idx is None else idx[i])
                 if st is not None: st = {'t': st['t'], 'v': {k: t.detach() for k, t in st['v'].items()}}
                 O.end(st); outs.append(fast)
         return {k: torch.stack([o[k] for o in outs]).detach() for k in outs[0]}
@@ -511,17 +529,22 @@ METHOD_DEFAULTS = {
     # Nichol et al.'s recipe with an SGD inner loop: 5 steps, meta-batch 5, epsilon 1.0 annealed linearly to 0
     'reptile': dict(inner_opt='sgd', inner_state='persist', inner_lr=0.1, inner_steps=5, eval_steps=20, outer_lr=1.0,
                     meta_batch=5, anneal=True),
+    # the same with Nichol et al.'s Omniglot inner mini-batches (--inner-batch 10 --inner-iters 5): each inner step on
+    # the next 10 images of the task (support and query), not on the whole task
+    'reptile_mb': dict(inner_opt='sgd', inner_state='persist', inner_lr=0.1, inner_steps=5, eval_steps=20, outer_lr=1.0,
+                       meta_batch=5, anneal=True, inner_batch=10),
     'protonet': dict(),
     'wct': dict(eval_steps=100, head_lr=0.1),
     'wct_proto': dict(wct_eval='proto'),
     'pretrain': dict(),
 }
 METHOD_NAMES = tuple(METHOD_DEFAULTS)
+METHOD_BASE = {'wct_proto': 'wct', 'reptile_mb': 'reptile'}   # named variants -> their MetaConfig.method (others: the name)
 
 def method_config(name: str, **kw) -> MetaConfig:
-    "Config of a named method with its tuned defaults (METHOD_DEFAULTS); `kw` override. 'wct_proto' = WCT + nearest prototype."
+    "Config of a named method with its tuned defaults (METHOD_DEFAULTS); `kw` override. 'wct_proto' = WCT + nearest prototype, 'reptile_mb' = Reptile with inner mini-batches of 10."
     check_choice('method', name, METHOD_NAMES)
-    base = dict(METHOD_DEFAULTS[name], method='wct' if name == 'wct_proto' else name)
+    base = dict(METHOD_DEFAULTS[name], method=METHOD_BASE.get(name, name))
     base.update({k: v for k, v in kw.items() if v is not None})
     return MetaConfig(**base)
 

@@ -12,11 +12,13 @@ from .core import (Config, check, check_choice, check_lr, check_positive, check_
                                  record, set_seed)
 from .data import DATASETS, DEFAULT_SPLITS, load_dataset
 from .tasks import TaskSampler, EpisodeSet
-from .meta import (METHOD_NAMES, Learner, MetaConfig, SineSampler, make_learner, method_config,
+from .meta import (METHOD_BASE, METHOD_NAMES, Learner, MetaConfig, SineSampler, make_learner, method_config,
                                  time_meta_iterations)
 from .study import Recorder, add_study_args, resolve_preset
 
-BASELINE_METHODS = tuple(m for m in METHOD_NAMES if m != 'pretrain')   # the image baselines run by default
+# the image baselines run by default; 'reptile_mb' (Reptile with inner mini-batches) only when asked for, so a default
+# run draws the same random numbers, in the same order, as the committed records' runs
+BASELINE_METHODS = tuple(m for m in METHOD_NAMES if m not in ('pretrain', 'reptile_mb'))
 
 # %% auto #0
 __all__ = ['BASELINE_METHODS', 'BASELINE_PRESETS', 'SINE_PRESETS', 'SINE_METHODS', 'BaselinesPreset', 'TrainOutcome',
@@ -211,7 +213,7 @@ def baselines_study(preset: str | BaselinesPreset = 'quick', out_dir: str | Path
         kw = dict(ways=ways, shots=shots, width=W, norm=norm, in_ch=in_ch, img_size=img_size, inner_lr=inner_lr,
                   batch_mode=batch_mode)
         if m == 'maml': kw.update(tuned)
-        if inner_steps and m in ('maml', 'fomaml', 'anil', 'reptile'): kw['inner_steps'] = inner_steps
+        if inner_steps and METHOD_BASE.get(m, m) in ('maml', 'fomaml', 'anil', 'reptile'): kw['inner_steps'] = inner_steps
         if eval_steps and m not in ('protonet', 'wct_proto'): kw['eval_steps'] = eval_steps
         return method_config(m, **kw)
     for m in method_list: cfg_of(m)                  # each method's settings checked before any work
@@ -259,7 +261,8 @@ def baselines_study(preset: str | BaselinesPreset = 'quick', out_dir: str | Path
             extra = dict(norm=cfg.norm, transductive=cfg.norm == 'batch', width=cfg.width, iterations=out.iterations,
                          inner_steps=cfg.inner_steps, eval_steps=cfg.eval_steps, inner_lr=cfg.inner_lr, inner_opt=cfg.inner_opt,
                          meta_batch=cfg.meta_batch, budget_seconds=float(P.budget_seconds), stopped=out.stopped,
-                         tuned=bool(m == 'maml' and tuned), preset=pname, threads=threads, device=str(dev))
+                         tuned=bool(m == 'maml' and tuned), preset=pname, threads=threads, device=str(dev),
+                         **({'inner_batch': cfg.inner_batch} if cfg.inner_batch else {}))   # only where used: older records unchanged
             rec.R(m, 'accuracy', metric.mean, ways, shots, metric.ci95, n_episodes=metric.n, **extra)
             rec.R(m, 'adapt_ms', adapt_ms, ways, shots, **extra)
             rec.R(m, 'train_seconds', out.train_seconds, ways, shots, **extra)
@@ -276,7 +279,7 @@ def baselines_study(preset: str | BaselinesPreset = 'quick', out_dir: str | Path
         n_time = P.timing if timing_iters < 0 else timing_iters
         timing = {}
         if n_time:
-            for m in [m for m in method_list if m in ('maml', 'fomaml', 'anil', 'reptile', 'protonet')]:
+            for m in [m for m in method_list if METHOD_BASE.get(m, m) in ('maml', 'fomaml', 'anil', 'reptile', 'protonet')]:
                 timing[m] = time_meta_iterations(cfg_of(m, tuned=tuned, **shape), train_sampler, n_time, seed)
                 log(f"{m:10s} loop {timing[m]['loop']:.3f} s/it   vmap {timing[m]['vmap']:.3f} s/it")
                 for mode, s in timing[m].items():
@@ -376,7 +379,7 @@ def _cli_meta(a) -> list:
 
 def add_cli(subparsers):
     "Add the `meta` (image baselines) and `sinusoid` subcommands to an argparse subparsers object."
-    p = subparsers.add_parser('meta', help='meta-train methods (maml, fomaml, anil, reptile, protonet, wct, wct_proto) '
+    p = subparsers.add_parser('meta', help='meta-train methods (maml, fomaml, anil, reptile, reptile_mb, protonet, wct, wct_proto) '
                               'and evaluate them on the same fixed test episodes')
     add_study_args(p, BASELINE_PRESETS, 'runs/meta')
     p.add_argument('--methods', nargs='+', default=list(BASELINE_METHODS), choices=METHOD_NAMES)
