@@ -1,57 +1,103 @@
 #!/usr/bin/env bash
-# One prepared command for the GPU presets of every study (issues 14, 15, 16): run it on a GPU box from the repo root.
+# One prepared command for the GPU presets of the studies (issues 14, 15): run it on a GPU box from the repo root.
 #
-#   bash tools/gpu_studies.sh            # GPU presets, device cuda, records into results/<study>/gpu_<preset>_s<seed>/
-#   bash tools/gpu_studies.sh --smoke    # the same steps at smoke size on the CPU, into a temp folder (test it here first)
+#   bash tools/gpu_studies.sh                 # GPU presets on cuda, records into results/<study>/gpu_<preset>..._s<seed>/
+#   bash tools/gpu_studies.sh --smoke         # the same jobs at smoke size on the CPU, into a temp folder (test it here)
+#   bash tools/gpu_studies.sh --share=460     # each job's wall-clock share in seconds (default 460)
+#   bash tools/gpu_studies.sh --only=stability,meta   # a subset of the job groups (fewshot, block, meta, stability, uht)
 #
-# Each study gets a wall-clock share (seconds, below) and is stopped with SIGINT (the study records what it measured, status failed) when it runs past it: the study core
-# keeps every record it had written (status: failed, with the reason), so a slow study never costs the others.
-# The shares add up to 7.5 minutes: the whole set is sized for one H100/H200-class GPU in under 8 minutes. GPU times of
-# these presets were never measured (no device was lent when this was written): the first run on a GPU is the
-# measurement, and each run's params.json says how long it took and whether it finished.
+# The jobs run side by side, one CPU thread each (16 jobs for a 16-core GPU box): these models are small, so one
+# process leaves the GPU mostly idle between kernel launches and several processes share it well. Every job gets the
+# same wall-clock share and is stopped with SIGINT when it runs past it: the study core keeps every record it had
+# written (status: failed, with the reason), so a slow job never costs the others, and the whole set ends within
+# share + 30 s. GPU times of the paper-sized presets were never measured before the first run: that run is the
+# measurement, and each run's params.json says how long it took and whether it finished (jobs.tsv sums them up).
+#
+# Jobs (seed 0 unless said; methods split over processes give the same records as one process: each method and
+# condition starts from set_seed(seed), and the baselines' data, tasks and episodes come from the seed alone):
+#   stability  label noise at the released protocol (3,000 steps, a snapshot every 100): seeds 0, 1, 2 x {wct, anil, maml}
+#   meta       converged 5-way 1-shot: {maml}, {fomaml, anil}, {reptile, reptile_mb}, {protonet}, {wct, wct_proto};
+#              MAML's inner lr and steps are the ones its validation sweep chose in converged_5w1s_s0 (0.4, 1 step)
+#   fewshot    paper preset, 5 ways (the paper's variants, the controls, the meta-learner baselines)
+#   block      paper preset
+#   uht        paper preset (not in the default set: 20,000 iterations do not fit a share; --only=uht runs it)
 # Needs the package importable (`pip install -e .`, or PYTHONPATH=. with torch, numpy, scipy, scikit-learn, pandas,
-# matplotlib, plotly, tqdm, pyyaml present). No network is used.
+# matplotlib, tqdm, pyyaml, kanjidraw and plotly present). No network is used.
 set -u
-SMOKE=0; SEED=0
+SMOKE=0; SHARE=460; ONLY=fewshot,block,meta,stability
 for a in "$@"; do
   case "$a" in
     --smoke) SMOKE=1 ;;
-    --seed=*) SEED="${a#--seed=}" ;;
-    *) echo "gpu_studies.sh: unknown argument '$a' (allowed: --smoke, --seed=N)" >&2; exit 2 ;;
+    --share=*) SHARE="${a#--share=}" ;;
+    --only=*) ONLY="${a#--only=}" ;;
+    *) echo "gpu_studies.sh: unknown argument '$a' (allowed: --smoke, --share=SECONDS, --only=GROUP,...)" >&2; exit 2 ;;
   esac
 done
+[[ "$SHARE" =~ ^[0-9]+$ && "$SHARE" -ge 10 ]] || { echo "gpu_studies.sh: --share=$SHARE: need whole seconds >= 10" >&2; exit 2; }
+for g in ${ONLY//,/ }; do
+  case "$g" in fewshot|block|meta|stability|uht) ;; *) echo "gpu_studies.sh: --only: unknown group '$g' (allowed: fewshot, block, meta, stability, uht)" >&2; exit 2 ;; esac
+done
 cd "$(dirname "$0")/.." || exit 2
-if [ -n "${LTDI_CMD:-}" ]; then read -r -a LTDI <<< "$LTDI_CMD"; elif command -v ltdi >/dev/null 2>&1; then LTDI=(ltdi); else LTDI=(python -c 'import sys; from ltdi_workbench.cli import main; sys.exit(main())'); fi
+if [ -n "${LTDI_CMD:-}" ]; then read -r -a LTDI <<< "$LTDI_CMD"; elif command -v ltdi >/dev/null 2>&1; then LTDI=(ltdi); else LTDI=(python3 -c 'import sys; from ltdi_workbench.cli import main; sys.exit(main())'); fi
 if [ "$SMOKE" = 1 ]; then
-  DEVICE=cpu; ROOT="$(mktemp -d /tmp/gpu_studies_smoke.XXXX)"; SCALE=0
+  DEVICE=cpu; ROOT="$(mktemp -d /tmp/gpu_studies_smoke.XXXX)"
 else
-  DEVICE=cuda; ROOT=results; SCALE=1
-  python -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' \
+  DEVICE=cuda; ROOT=results
+  python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' \
     || { echo "gpu_studies.sh: no CUDA device visible to torch; use --smoke to test the script on the CPU" >&2; exit 2; }
 fi
-export LTDI_THREADS="${LTDI_THREADS:-4}" MPLBACKEND=Agg
-ok=0; bad=0
-# study  folder  gpu-preset  share-seconds  extra arguments
-run() {
-  local cmd=$1 folder=$2 preset=$3 share=$4; shift 4
-  local p=$preset; [ "$SMOKE" = 1 ] && p=smoke && share=300
-  local out="$ROOT/$folder/gpu_${preset}_s${SEED}"
-  [ "$SMOKE" = 1 ] && out="$ROOT/$folder/smoke_s${SEED}"
+# fail fast (before any long work) when the package or its data cannot load
+python3 -c 'import ltdi_workbench.cli, ltdi_workbench.ltdi_study, ltdi_workbench.meta_study, ltdi_workbench.stability_study
+from ltdi_workbench.data import make_kanji; make_kanji(5, 2)' || { echo "gpu_studies.sh: the package or the kanji data does not load" >&2; exit 2; }
+export LTDI_THREADS="${LTDI_THREADS:-1}" MPLBACKEND=Agg PYTHONUNBUFFERED=1
+want() { [[ ",$ONLY," == *",$1,"* ]]; }
+JOBS=()   # "group|folder|run|preset|args"
+add() { JOBS+=("$1|$2|$3|$4|$5"); }
+if want stability; then
+  for s in 0 1 2; do
+    add stability stability_noise "gpu_released_s$s+wct" released "--study noise --seeds $s --methods wct"
+    add stability stability_noise "gpu_released_s$s+anil" released "--study noise --seeds $s --methods anil"
+    add stability stability_noise "gpu_released_s$s+maml" released "--study noise --seeds $s --methods maml"
+  done
+fi
+if want meta; then
+  m="--ways 5 --shots 1 --seed 0"
+  add meta meta_baselines gpu_converged_5w1s_s0 converged "$m --methods maml --no-tune-maml --inner-lr 0.4 --inner-steps 1"
+  add meta meta_baselines gpu_converged_5w1s_s0+fomaml_anil converged "$m --methods fomaml anil"
+  add meta meta_baselines gpu_converged_5w1s_s0+reptile converged "$m --methods reptile reptile_mb"
+  add meta meta_baselines gpu_converged_5w1s_s0+protonet converged "$m --methods protonet"
+  add meta meta_baselines gpu_converged_5w1s_s0+wct converged "$m --methods wct wct_proto"
+fi
+want fewshot && add fewshot ltdi_fewshot gpu_paper_w5_s0 paper "--ways 5 --seed 0"
+want block && add block ltdi_block gpu_paper_s0 paper "--seed 0"
+want uht && add uht dhm_uht gpu_paper_s0 paper "--seed 0"
+[ "${#JOBS[@]}" -gt 0 ] || { echo "gpu_studies.sh: no jobs selected" >&2; exit 2; }
+echo "$(date +%T) ${#JOBS[@]} jobs side by side on $DEVICE, ${SHARE}s each, records under $ROOT"
+PIDS=(); OUTS=()
+for j in "${JOBS[@]}"; do
+  IFS='|' read -r group folder run preset args <<< "$j"
+  p=$preset; [ "$SMOKE" = 1 ] && p=smoke
+  out="$ROOT/$folder/$run"
+  if [ -e "$out/params.json" ]; then echo "    skip $out: it holds a run's records (move it away to rerun)"; continue; fi
   mkdir -p "$(dirname "$out")"
-  echo "$(date +%T) ltdi $cmd --preset $p --device $DEVICE --seed $SEED $* --out $out  (share ${share}s)"
-  local t0=$SECONDS
-  timeout --signal=INT --kill-after=30 "$share" "${LTDI[@]}" "$cmd" --preset "$p" --device "$DEVICE" --seed "$SEED" "$@" --out "$out" \
-    > "$out.log" 2>&1
-  local rc=$?
-  echo "    rc=$rc after $((SECONDS - t0)) s (log: $out.log)"
-  if [ $rc = 0 ]; then ok=$((ok + 1)); else bad=$((bad + 1)); fi
-}
-run fewshot    ltdi_fewshot    paper     120 --ways 5
-run block      ltdi_block      paper      60
-run meta       meta_baselines  converged  90
-run stability  stability_noise released   60 --study noise --seeds "$SEED"
-run stability  stability_amp   released   40 --study amp --seeds "$SEED"
-run uht        dhm_uht         paper      80
-echo "done: $ok finished, $bad stopped or failed; records under $ROOT"
-[ "$SMOKE" = 1 ] && { ls "$ROOT"/*/*/metrics.json | wc -l; }
+  read -r -a argv <<< "$args"
+  echo "    ltdi $group --preset $p --device $DEVICE ${args} --out $out"
+  ( t0=$SECONDS
+    timeout --signal=INT --kill-after=30 "$SHARE" "${LTDI[@]}" "$group" --preset "$p" --device "$DEVICE" "${argv[@]}" --out "$out" \
+      > "$out.log" 2>&1
+    echo "$? $((SECONDS - t0))" > "$out.rc" ) &
+  PIDS+=($!); OUTS+=("$out")
+done
+wait
+ok=0; bad=0
+printf 'job\trc\tseconds\tstatus\n' > "$ROOT/gpu_jobs.tsv"
+for out in "${OUTS[@]}"; do
+  read -r rc secs < "$out.rc" || { rc=?; secs=?; }
+  st=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("status","?"))' "$out/params.json" 2>/dev/null || echo none)
+  printf '%s\t%s\t%s\t%s\n' "$out" "$rc" "$secs" "$st" >> "$ROOT/gpu_jobs.tsv"
+  if [ "$rc" = 0 ]; then ok=$((ok + 1)); else bad=$((bad + 1)); fi
+  rm -f "$out.rc"
+done
+column -t "$ROOT/gpu_jobs.tsv" 2>/dev/null || cat "$ROOT/gpu_jobs.tsv"
+echo "$(date +%T) done: $ok finished, $bad stopped or failed; records under $ROOT (logs beside them: <run>.log)"
 exit 0
