@@ -10,7 +10,7 @@
 # when it runs past it, and the study core keeps every record it had written (status: failed, with the reason; failed
 # runs are listed in RESULTS.md, never tabled), so a slow job never costs the others and the whole set ends within
 # share + 30 s. A job whose --out already holds a run's params.json is skipped, so a second lease picks up what the
-# first left.
+# first left. Each job's log and a summary (jobs.tsv: exit status, seconds, status) go to results/gpu_leases/<date_time>/.
 #
 # Measured on the first lease (one H200, 16 cores; session 7, records in results/*/gpu_*, jobs in NOTES): 16 jobs side
 # by side kept the GPU busy 97-99% of the time (nvidia-smi dmon) and each ran at about one CPU thread's speed (MAML
@@ -85,7 +85,8 @@ want fewshot && add fewshot ltdi_fewshot gpu_paper_w5_s0 paper "--ways 5 --seed 
 want block && add block ltdi_block gpu_paper_s0 paper "--seed 0"
 want uht && add uht dhm_uht gpu_paper_s0 paper "--seed 0"
 [ "${#JOBS[@]}" -gt 0 ] || { echo "gpu_studies.sh: no jobs selected" >&2; exit 2; }
-echo "$(date +%T) ${#JOBS[@]} jobs side by side on $DEVICE, ${SHARE}s each, records under $ROOT"
+LOGS="$ROOT/gpu_leases/$(date +%F_%H%M)"; mkdir -p "$LOGS"   # each job's log and the summary (jobs.tsv) of this call
+echo "$(date +%T) ${#JOBS[@]} jobs side by side on $DEVICE, ${SHARE}s each, records under $ROOT, logs in $LOGS"
 PIDS=(); OUTS=()
 for j in "${JOBS[@]}"; do
   IFS='|' read -r group folder run preset args <<< "$j"
@@ -97,20 +98,20 @@ for j in "${JOBS[@]}"; do
   echo "    ltdi $group --preset $p --device $DEVICE ${args} --out $out"
   ( t0=$SECONDS
     timeout --signal=INT --kill-after=30 "$SHARE" "${LTDI[@]}" "$group" --preset "$p" --device "$DEVICE" "${argv[@]}" --out "$out" \
-      > "$out.log" 2>&1
-    echo "$? $((SECONDS - t0))" > "$out.rc" ) &
-  PIDS+=($!); OUTS+=("$out")
+      > "$LOGS/$folder.$run.log" 2>&1
+    echo "$? $((SECONDS - t0))" > "$LOGS/$folder.$run.rc" ) &
+  PIDS+=($!); OUTS+=("$folder/$run")
 done
 wait
 ok=0; bad=0
-printf 'job\trc\tseconds\tstatus\n' > "$ROOT/gpu_jobs.tsv"
-for out in "${OUTS[@]}"; do
-  read -r rc secs < "$out.rc" || { rc=?; secs=?; }
-  st=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("status","?"))' "$out/params.json" 2>/dev/null || echo none)
-  printf '%s\t%s\t%s\t%s\n' "$out" "$rc" "$secs" "$st" >> "$ROOT/gpu_jobs.tsv"
+printf 'job\trc\tseconds\tstatus\n' > "$LOGS/jobs.tsv"
+for fr in "${OUTS[@]}"; do
+  f=${fr//\//.}; read -r rc secs < "$LOGS/$f.rc" || { rc=?; secs=?; }
+  st=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("status","?"))' "$ROOT/$fr/params.json" 2>/dev/null || echo none)
+  printf '%s\t%s\t%s\t%s\n' "$fr" "$rc" "$secs" "$st" >> "$LOGS/jobs.tsv"
   if [ "$rc" = 0 ]; then ok=$((ok + 1)); else bad=$((bad + 1)); fi
-  rm -f "$out.rc"
+  rm -f "$LOGS/$f.rc"
 done
-column -t "$ROOT/gpu_jobs.tsv" 2>/dev/null || cat "$ROOT/gpu_jobs.tsv"
-echo "$(date +%T) done: $ok finished, $bad stopped or failed; records under $ROOT (logs beside them: <run>.log)"
+column -t "$LOGS/jobs.tsv" 2>/dev/null || cat "$LOGS/jobs.tsv"
+echo "$(date +%T) done: $ok finished, $bad stopped or failed; records under $ROOT, logs and jobs.tsv in $LOGS"
 exit 0
