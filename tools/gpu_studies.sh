@@ -87,7 +87,7 @@ want uht && add uht dhm_uht gpu_paper_s0 paper "--seed 0"
 [ "${#JOBS[@]}" -gt 0 ] || { echo "gpu_studies.sh: no jobs selected" >&2; exit 2; }
 LOGS="$ROOT/gpu_leases/$(date +%F_%H%M)"; mkdir -p "$LOGS"   # each job's log and the summary (jobs.tsv) of this call
 echo "$(date +%T) ${#JOBS[@]} jobs side by side on $DEVICE, ${SHARE}s each, records under $ROOT, logs in $LOGS"
-PIDS=(); OUTS=()
+OUTS=()
 for j in "${JOBS[@]}"; do
   IFS='|' read -r group folder run preset args <<< "$j"
   p=$preset; [ "$SMOKE" = 1 ] && p=smoke
@@ -100,7 +100,7 @@ for j in "${JOBS[@]}"; do
     timeout --signal=INT --kill-after=30 "$SHARE" "${LTDI[@]}" "$group" --preset "$p" --device "$DEVICE" "${argv[@]}" --out "$out" \
       > "$LOGS/$folder.$run.log" 2>&1
     echo "$? $((SECONDS - t0))" > "$LOGS/$folder.$run.rc" ) &
-  PIDS+=($!); OUTS+=("$folder/$run")
+  OUTS+=("$folder/$run")
 done
 wait
 ok=0; bad=0
