@@ -15,15 +15,17 @@
 # call on the same box picks up what the first left. Each job's log and a summary (jobs.tsv: exit status, seconds,
 # status) go to results/gpu_leases/<date_time>/.
 #
-# Measured (one H200, 16 cores; session 7, records in results/*/gpu_*, raw logs in results/gpu_leases/2026-11-30/):
-# separate processes time-slice the GPU (no MPS): with 12-16 processes it was 97-99% busy (nvidia-smi dmon) and each
-# process ran at about one CPU thread's speed (MAML 804 iterations in 150 s, this CPU 951), so the GPU's throughput is
-# shared, not multiplied. One label-noise condition at the released protocol (3,000 steps, 30 snapshots, both probes,
-# 300 test episodes) costs ~22-33 s of the whole GPU (bounds from the two leases: 12 side by side had not finished
-# one in 268 s; 16 side by side had in < 456 s) and 554 s on one thread of this CPU (session 8). So the label-noise
-# conditions (18: ANIL/MAML x 3 seeds x 3 levels) run a few at a time on the GPU, and finish one after another
-# instead of all at the window's end, while the converged baselines (time-capped: 150 s of training per method,
-# ~280-400 s a job) use the box's other cores.
+# Measured (one H200, 16 cores; records in results/*/gpu_* and converged_5w1s_s[12]*, raw logs in results/gpu_leases/):
+# separate processes time-slice the GPU (no MPS): nvidia-smi dmon read 97-99% busy with 3, 6 and 12-16 processes, so
+# its throughput is shared, not multiplied. Session 7, 16 processes: each ran at about one CPU thread's speed (MAML
+# 804 iterations in 150 s, this CPU 951); 12 one-condition label-noise jobs side by side finished none in 268 s.
+# Session 8 (this layout, --window=520 --gpu-slots=6 --cpu-slots=10): a label-noise condition at the released
+# protocol (3,000 steps, 30 snapshots, both probes, 300 test episodes) took 171-211 s six at a time (ANIL / MAML) and
+# 150 s three at a time (MAML): 30-50 s of the whole GPU each, against 554 s on one thread of the 2-core CPU here; 15
+# of the 18 conditions finished in the 520 s window, the last 3 in a second call (215 s window). The CPU pool's
+# converged jobs took 241-369 s each on the box's cores (MAML 1,250 iterations in 150 s there, 951 here).
+# So the label-noise conditions run a few at a time on the GPU and finish one after another, instead of all at the
+# window's end, while the converged baselines (time-capped: 150 s of training per method) use the box's other cores.
 #
 # Groups:
 #   stability  GPU: label noise at the released protocol, ANIL and MAML: seeds 0-2 x noise 0 / 0.15 / 0.3, one job
