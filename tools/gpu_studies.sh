@@ -30,8 +30,9 @@
 # Groups:
 #   stability  GPU: label noise at the released protocol, ANIL and MAML: seeds 0-2 x noise 0 / 0.15 / 0.3, one job
 #              each (WCT's three seeds are in results: gpu_released_s<seed>+wct)
-#   meta       CPU: converged 5-way 1-shot, seeds 1 and 2 (seed 0: results/meta_baselines/converged_5w1s_s0), one job
-#              per method; MAML's inner lr and steps are the ones its validation sweep chose on seed 0 (0.4, 1 step).
+#   meta       CPU: converged 5-way 1-shot and 5-shot, seeds 1 and 2 (seed 0: results/meta_baselines/converged_5w*s_s0),
+#              one job per method; MAML's inner lr and steps are the ones its validation sweep chose on seed 0 (0.4, 1
+#              step, at both shots). 5w1s is done (session 8); a next lease: `--only=meta --cpu-slots=14` for 5w5s.
 #              Methods split over processes give the same records as one process: each method starts from
 #              set_seed(seed), and the data, tasks and episodes come from the seed alone.
 #   fewshot    GPU: paper preset, 5 ways;  block  paper preset;  uht  paper preset (none of the three fits a window)
@@ -80,14 +81,14 @@ if want stability; then
   done; done; done
 fi
 if want meta; then
-  for s in 1 2; do
-    m="--ways 5 --shots 1 --seed $s"
-    add cpu meta meta_baselines "converged_5w1s_s$s" converged 330 "$m --methods maml --no-tune-maml --inner-lr 0.4 --inner-steps 1"
+  for shots in 1 5; do for s in 1 2; do
+    m="--ways 5 --shots $shots --seed $s"; r="converged_5w${shots}s_s$s"
+    add cpu meta meta_baselines "$r" converged 330 "$m --methods maml --no-tune-maml --inner-lr 0.4 --inner-steps 1"
     for x in fomaml anil reptile reptile_mb protonet; do
-      add cpu meta meta_baselines "converged_5w1s_s$s+$x" converged 330 "$m --methods $x"
+      add cpu meta meta_baselines "$r+$x" converged 330 "$m --methods $x"
     done
-    add cpu meta meta_baselines "converged_5w1s_s$s+wct" converged 400 "$m --methods wct wct_proto"   # the read-out reuses WCT's training
-  done
+    add cpu meta meta_baselines "$r+wct" converged 400 "$m --methods wct wct_proto"   # the read-out reuses WCT's training
+  done; done
 fi
 want fewshot && add gpu fewshot ltdi_fewshot gpu_paper_w5_s0 paper 0 "--ways 5 --seed 0"
 want block && add gpu block ltdi_block gpu_paper_s0 paper 0 "--seed 0"
