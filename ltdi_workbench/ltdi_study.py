@@ -441,13 +441,13 @@ def ablation_study(preset: str | StudyPreset = 'quick', out_dir: str | Path = 'r
             return stores[key]
         S.controls(part, base, feats, shots, bank_te, _episode_classes(es), group='control', setting='')
         one = [('', dict(n_samples=1))]; trained = {}
-        def run(group, setting, cfg, modes=one):
-            "Train (or reuse the model of an identical config trained for another group) and evaluate."
-            key = repr(sorted(cfg.to_dict().items())); name = f'ltdi[{group}={setting}]'
-            if key not in trained: trained[key] = S.train(part, name, cfg, bank, cls, store_for(cfg), group=group, setting=str(setting))
+        def run(group, setting, cfg, modes=one, **tags):
+            "Train (or reuse the model of an identical config trained for another group) and evaluate; `tags` go on its records."
+            key = repr(sorted(cfg.to_dict().items())); name = f'ltdi[{group}={setting}]'; rk = dict(group=group, setting=str(setting), **tags)
+            if key not in trained: trained[key] = S.train(part, name, cfg, bank, cls, store_for(cfg), **rk)
             else:
-                m0, lg0 = trained[key]; S.R(name, 'train_seconds', lg0.seconds, ways, group=group, setting=str(setting), reused=True)
-            S.evaluate(name, trained[key][0], feats, shots, modes=modes, group=group, setting=str(setting))
+                m0, lg0 = trained[key]; S.R(name, 'train_seconds', lg0.seconds, ways, reused=True, **rk)
+            S.evaluate(name, trained[key][0], feats, shots, modes=modes, **rk)
             return trained[key][0]
         if 'k' in groups:
             for k in ks: run('k', k, base.replace(loss='vanilla' if k == 1 else 'trajectory', k=k))
@@ -474,7 +474,7 @@ def ablation_study(preset: str | StudyPreset = 'quick', out_dir: str | Path = 'r
                 Tk = max(1, round(base.T / k))
                 for setting, cfg in ((f'trajectory_k{k}', base.replace(loss='trajectory', k=k)), (f'restart_k{k}', base.replace(loss='restart', k=k)),
                                      (f'vanilla_T{base.T}', base.replace(loss='vanilla', k=1)), (f'vanilla_T{Tk}', base.replace(loss='vanilla', k=1, T=Tk))):
-                    if setting not in done: done.add(setting); run('restart', setting, cfg)
+                    if setting not in done: done.add(setting); run('restart', setting, cfg, chains=cfg.k, T=cfg.T)
         if 'function' in groups:
             fs = dict(task_loss_weight=1.0, sampler='ddim', sample_steps=4)   # sampled by the path the task loss trains
             for setting, kw in (('paper', {}), ('whiten', dict(whiten=True)), ('task', fs),

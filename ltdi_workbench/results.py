@@ -9,9 +9,10 @@ import numpy as np
 from .core import read_json, check
 
 # %% auto #0
-__all__ = ['STUDY_TABLES', 'HEADER', 'FIGURES', 'CURVE_FIGURES', 'Run', 'read_runs', 'TableSpec', 'seed_mean_ci', 'make_table',
-           'default_tables', 'derived_records', 'finished', 'run_group', 'results_markdown', 'write_results_md',
-           'accuracy_figure', 'run_report', 'curve_figure', 'write_figures', 'add_cli']
+__all__ = ['STUDY_TABLES', 'RESTART_CONTROLS', 'HEADER', 'FIGURES', 'CURVE_FIGURES', 'Run', 'read_runs', 'TableSpec',
+           'seed_mean_ci', 'make_table', 'default_tables', 'restart_controls', 'derived_records', 'finished',
+           'run_group', 'results_markdown', 'write_results_md', 'accuracy_figure', 'run_report', 'curve_figure',
+           'write_figures', 'add_cli']
 
 # %% ../nbs/13a_results.ipynb #0396781a
 class Run(NamedTuple):
@@ -238,14 +239,16 @@ STUDY_TABLES['stability_ways'] += [
               "the layers of each part (negative: less stable under 5..20 ways)", 'cca_prev', ('method', 'ways_train', 'part'),
               ('probe',), scale=1.0, digits=3, exclude=(), mean_over='step', paired='5', paired_on='ways_train',
               paired_within=('method', 'part'))]
+RESTART_CONTROLS = ('trajectory', 'restart', 'vanilla', 'vanilla_one_chain')   # the rows of `restart_controls`
 # the controls of "trajectory > vanilla": per k, the restart control (k chains, all to the final weights) and vanilla DDPM
-# (T = 20, and one chain's length T/k) minus trajectory diffusion with that k, paired per seed (the quick preset's T = 20)
+# (the configuration's T, and one chain's length round(T/k)) minus trajectory diffusion with that k, paired per seed; the
+# rows are `derived_records`' per-k copies, so T is read from the records, not assumed
 STUDY_TABLES['ltdi_ablation'] += [
-    TableSpec(f"k = {k}: the restart control and vanilla DDPM (T = 20; T = {round(20 / k)}, one chain's length) minus trajectory "
-              "diffusion (accuracy points, paired per seed: same encoder, tasks and episodes; then the mean ± 95% CI)", 'accuracy',
-              ('setting',), where={'group': 'restart', 'setting': (f'trajectory_k{k}', f'restart_k{k}', 'vanilla_T20', f'vanilla_T{round(20 / k)}')},
-              paired=f'trajectory_k{k}', paired_on='setting')
-    for k in (2, 3, 5, 10)]
+    TableSpec("The controls of \"trajectory > vanilla\", per number of chains k: the restart control (k chains, all to the "
+              "final weights), vanilla DDPM at the full T and at one chain's length round(T/k), each minus trajectory diffusion "
+              "with that k (accuracy points, paired per seed: same encoder, tasks and episodes; then the mean ± 95% CI)",
+              'accuracy', ('chains', 'control', 'T'), where={'group': 'restart', 'control': RESTART_CONTROLS},
+              paired='trajectory', paired_on='control', paired_within=('chains',))]
 
 def default_tables(records: Sequence[dict]) -> list[TableSpec]:
     "One table per metric of final (non-curve) records."
@@ -269,10 +272,33 @@ def _run_line(run: Run) -> list:
     st = run.params.get('status', 'ok') + (f": {run.params['error']}" if run.params.get('error') else '')
     return [run.name, f"`{e['command']}`" if e.get('command') else '-', e.get('machine', '-'), dev, e.get('torch', '-'), commit, wall, st]
 
+def restart_controls(recs: Sequence[dict]) -> list:
+    """The ablation's `restart` group as rows per number of chains k: for each seed and each `trajectory_k<k>` accuracy
+    record, copies tagged `chains` = k and `control` (`RESTART_CONTROLS`) of it, of `restart_k<k>`, of vanilla DDPM at
+    the configuration's T (the largest vanilla T of the seed) and of vanilla at one chain's length round(T/k); `T` is
+    each row's chain length. Read from the setting names, so records written before the `chains`/`T` keys work too."""
+    rs = [r for r in recs if r.get('group') == 'restart' and r.get('metric') == 'accuracy' and 'step' not in r and 'control' not in r]
+    out = []
+    for seed in dict.fromkeys(r.get('seed') for r in rs):
+        own = {r.get('setting'): r for r in rs if r.get('seed') == seed}
+        van = {int(s.removeprefix('vanilla_T')): r for s, r in own.items() if re.fullmatch(r'vanilla_T\d+', s or '')}
+        if not van: continue
+        T = max(van)
+        for s in own:
+            m = re.fullmatch(r'trajectory_k(\d+)', s or '')
+            if not m: continue
+            k = int(m[1]); Tk = max(1, round(T / k))
+            for control, r, t in (('trajectory', own[s], T), ('restart', own.get(f'restart_k{k}'), T),
+                                  ('vanilla', van[T], T), ('vanilla_one_chain', van.get(Tk), Tk)):
+                if r is not None: out.append({**r, 'chains': k, 'control': control, 'T': t})
+    return out
+
 def derived_records(study: str, recs: Sequence[dict]) -> list:
     """The records a configuration's tables read: its runs' records, and for the stability studies with a baseline the
     claims recomputed from all of them together (`stability_study.verdict`), in place of each run's own, so runs that
-    split methods, seeds or levels over processes (`<name>_s<seed>+<addon>`) are judged like one run."""
+    split methods, seeds or levels over processes (`<name>_s<seed>+<addon>`) are judged like one run; for the ablation,
+    its restart group's per-k rows (`restart_controls`)."""
+    if study == 'ltdi_ablation': return list(recs) + restart_controls(recs)
     study_ = study.removeprefix('stability_')
     if study_ == study: return list(recs)
     from ltdi_workbench.stability_study import STUDY_BASELINE, STUDY_KEY, STUDY_METRIC, claim_records, verdict
