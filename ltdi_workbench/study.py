@@ -2,7 +2,7 @@
 
 # %% ../nbs/14_study.ipynb #21cf60b2
 from __future__ import annotations
-import json, os, platform, shlex, subprocess, sys, tempfile, time
+import json, os, platform, re, shlex, subprocess, sys, tempfile, time
 from contextlib import contextmanager
 from pathlib import Path
 import torch
@@ -37,7 +37,15 @@ def _device_name(device) -> str:
     return f"cuda:{i} ({torch.cuda.get_device_name(i)})"
 
 def code_state() -> dict:
-    "Commit and dirty flag of the library's checkout now (a run takes them at its start: a commit made while it runs is not what it ran)."
+    """Commit and dirty flag of the library's checkout now (a run takes them at its start: a commit made while it runs is
+    not what it ran). `LTDI_SOURCE_COMMIT=<commit>[+dirty]` overrides them, with `commit_from` saying so: for a copy of
+    the tree whose own git metadata is not the checkout's (a device machine's copy of the working tree)."""
+    env = os.environ.get('LTDI_SOURCE_COMMIT', '').strip()
+    if env:
+        commit, _, flag = env.partition('+')
+        check(re.fullmatch(r'[0-9a-f]{7,40}', commit) is not None and flag in ('', 'dirty'), 'LTDI_SOURCE_COMMIT', env,
+              "a git commit (7-40 hex digits), optionally followed by '+dirty'")
+        return dict(commit=commit[:7], dirty=flag == 'dirty', commit_from='LTDI_SOURCE_COMMIT')
     commit = _git('rev-parse', '--short', 'HEAD')
     return dict(commit=commit, dirty=bool(commit and _git('status', '--porcelain', '--untracked-files=no')))
 

@@ -36,6 +36,11 @@
 #              Methods split over processes give the same records as one process: each method starts from
 #              set_seed(seed), and the data, tasks and episodes come from the seed alone.
 #   fewshot    GPU: paper preset, 5 ways;  block  paper preset;  uht  paper preset (none of the three fits a window)
+# Provenance: a device machine's copy of the working tree may carry other git metadata (session 8's records read
+# 670df07+dirty where the tree was 3f92937), so pass the checkout's commit in from where it was made:
+#   LTDI_SOURCE_COMMIT=<git rev-parse --short HEAD, typed here>[+dirty] bash tools/gpu_studies.sh ...
+# every record's params then carry that commit with `commit_from: LTDI_SOURCE_COMMIT` (without it: a warning, and
+# the copy's own git answer).
 # Needs the package importable (`pip install -e .`, or PYTHONPATH=. with torch, numpy, scipy, scikit-learn, pandas,
 # matplotlib, tqdm, pyyaml, kanjidraw and plotly present). No network is used.
 set -u
@@ -65,6 +70,7 @@ if [ "$SMOKE" = 1 ]; then
   GDEV=cpu; ROOT="${SMOKE_ROOT:-$(mktemp -d /tmp/gpu_studies_smoke.XXXX)}"   # SMOKE_ROOT: reuse a folder (try the rerun path)
 else
   GDEV=cuda; ROOT=results
+  [ -n "${LTDI_SOURCE_COMMIT:-}" ] || echo "gpu_studies.sh: warning: LTDI_SOURCE_COMMIT is not set; the records take this copy's own git answer as their commit" >&2
   python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' \
     || { echo "gpu_studies.sh: no CUDA device visible to torch; use --smoke to test the script on the CPU" >&2; exit 2; }
 fi
