@@ -8,8 +8,9 @@ import torch
 from .core import check, check_choice, check_positive
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'LOSSES', 'WEIGHTINGS', 'HANDOFFS', 'SAMPLERS', 'Schedule', 'make_schedule', 'Chains', 'make_chains',
-           'q_sample', 'draw_steps', 'diffusion_loss', 'ddim_steps', 'sample', 'oracle_denoiser']
+__all__ = ['SCHEDULES', 'LOSSES', 'WEIGHTINGS', 'PARAMS', 'HANDOFFS', 'SAMPLERS', 'Schedule', 'make_schedule', 'Chains',
+           'make_chains', 'q_sample', 'draw_steps', 'output_kind', 'diffusion_loss', 'ddim_steps', 'sample',
+           'oracle_denoiser']
 
 # %% ../nbs/06_diffusion.ipynb #d5d442a8
 SCHEDULES = ('cosine', 'linear')
@@ -79,10 +80,17 @@ def draw_steps(chains: Chains, B: int, weighting: str, gen: torch.Generator | No
     n = torch.tensor([chains.bounds[j + 1] - chains.bounds[j] for j in range(chains.k)])[i]
     return (lo + 1 + (torch.rand(B, generator=gen) * n).long().clamp(max=n - 1)).to(device)
 
+PARAMS = ('eps', 'x0')
+
+def output_kind(model) -> str:
+    "What a denoiser's output is: its `param` attribute, 'eps' (the noise, DDPM's default) or 'x0' (the clean weights)."
+    p = getattr(model, 'param', 'eps'); check_choice('param', p, PARAMS); return p
+
 def diffusion_loss(model: Callable, targets: torch.Tensor, cond, sched: Schedule, loss: str = 'trajectory',
                    weighting: str = 'chain', gen: torch.Generator | None = None, reduce: bool = True) -> torch.Tensor:
-    "Noise-prediction MSE for `loss` in vanilla | trajectory | naive | restart; targets (B, k, D) (or (B, D) for vanilla)."
-    check_choice('loss', loss, LOSSES); check_choice('weighting', weighting, WEIGHTINGS)
+    """MSE of the denoiser's output to the noise (`param` 'eps', DDPM's "simple" loss) or to the clean target (`param`
+    'x0') for `loss` in vanilla | trajectory | naive | restart; targets (B, k, D) (or (B, D) for vanilla)."""
+    check_choice('loss', loss, LOSSES); check_choice('weighting', weighting, WEIGHTINGS); param = output_kind(model)
     if targets.dim() == 2: targets = targets[:, None]
     B, k, D = targets.shape; dev = targets.device
     if loss in ('trajectory', 'restart'):   # restart: the same chains and draws, every chain's target the final weights
@@ -96,7 +104,7 @@ def diffusion_loss(model: Callable, targets: torch.Tensor, cond, sched: Schedule
         else: x0 = targets[torch.arange(B, device=dev), torch.randint(0, k, (B,), generator=gen).to(dev)]
         abar = sched.abar
     noise = torch.randn(B, D, generator=gen).to(dev, targets.dtype)
-    err = ((model(q_sample(x0, t, noise, abar), t, cond) - noise) ** 2).mean(-1)
+    err = ((model(q_sample(x0, t, noise, abar), t, cond) - (noise if param == 'eps' else x0)) ** 2).mean(-1)
     return err.mean() if reduce else err
 
 # %% ../nbs/06_diffusion.ipynb #ee914f5e
@@ -104,11 +112,14 @@ HANDOFFS = ('direct', 'renoise')
 SAMPLERS = ('ddpm', 'ddim')
 
 def _x0_eps(model, x, t, cond, a_t, clip):
-    "Noise prediction -> (clipped x0 estimate, the noise consistent with it)."
+    "The denoiser's output (noise or clean weights, per `output_kind`) -> (clipped x0 estimate, the noise consistent with it)."
     B = x.shape[0]
-    eps = model(x, torch.full((B,), t, dtype=torch.long, device=x.device), cond).double()
+    out = model(x, torch.full((B,), t, dtype=torch.long, device=x.device), cond).double()
     xd = x.double()
-    x0 = (xd - math.sqrt(1 - a_t) * eps) / math.sqrt(a_t)
+    if output_kind(model) == 'x0':
+        x0 = out; eps = (xd - math.sqrt(a_t) * x0) / math.sqrt(max(1 - a_t, 1e-12))
+    else:
+        eps = out; x0 = (xd - math.sqrt(1 - a_t) * eps) / math.sqrt(a_t)
     if clip is not None:
         x0 = x0.clamp(-clip, clip)
         eps = (xd - math.sqrt(a_t) * x0) / math.sqrt(max(1 - a_t, 1e-12))
@@ -163,10 +174,12 @@ def _sample(model, cond, n, D, sched, k, sampler, steps, handoff, clip, gen, dev
     return (x0.to(dtype), ests) if return_chain else x0.to(dtype)
 
 # %% ../nbs/06_diffusion.ipynb #f252fd2b
-def oracle_denoiser(targets: torch.Tensor, sched: Schedule, k: int = 1) -> Callable:
-    "A 'denoiser' that knows the per-chain targets (n, k, D) and returns the exact noise of x_t."
-    chains = make_chains(sched, k)
+def oracle_denoiser(targets: torch.Tensor, sched: Schedule, k: int = 1, param: str = 'eps') -> Callable:
+    "A 'denoiser' that knows the per-chain targets (n, k, D) and returns the exact noise of x_t (`param` 'x0': the target itself)."
+    check_choice('param', param, PARAMS); chains = make_chains(sched, k)
     def model(x, t, cond):
         i = int(chains.chain[int(t[0])]); a = float(chains.abar[int(t[0])])
+        if param == 'x0': return targets[:, i].to(x.dtype)
         return ((x.double() - math.sqrt(a) * targets[:, i].double()) / math.sqrt(1 - a)).to(x.dtype)
+    model.param = param
     return model

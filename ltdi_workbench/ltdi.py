@@ -18,14 +18,15 @@ from .models import Conv4
 from .trajectories import TrajectoryRecorder, TrajectoryStore, Trajectory
 from .meta import INNER_OPTS, INNER_STATES, LR_MAX, InnerOptimizer, anneal_linear, reptile_direction, reptile_update
 from .diffusion import (make_schedule, diffusion_loss, sample as diffusion_sample, make_chains,
-                                      q_sample, LOSSES, WEIGHTINGS, HANDOFFS, SAMPLERS, SCHEDULES)
+                                      q_sample, LOSSES, WEIGHTINGS, HANDOFFS, SAMPLERS, SCHEDULES, PARAMS)
 
 # %% auto #0
 __all__ = ['INITS', 'METAS', 'OUTER_OPTS', 'ANCHORS', 'CONTROL_LOSSES', 'LTDI_LOSSES', 'LtdiConfig', 'encode', 'train_encoder',
            'FeatureBank', 'feature_bank', 'train_params', 'train_heads', 'task_data', 'prepare_weights', 'TaskEncoder',
-           'to_slots', 'from_slots', 'SlotCond', 'SlotDenoiser', 'PathRecorder', 'LtdiModel', 'PreparedTasks',
-           'draw_batch', 'TrainLog', 'train_ltdi', 'fit_generator', 'save_ltdi', 'load_ltdi', 'episode_features',
-           'head_accuracy', 'finetune', 'prototype_accuracy', 'GenResult', 'evaluate_generator', 'per_step_error']
+           'to_slots', 'from_slots', 'SlotCond', 'skip_init', 'SlotDenoiser', 'PathRecorder', 'LtdiModel',
+           'PreparedTasks', 'draw_batch', 'TrainLog', 'train_ltdi', 'fit_generator', 'save_ltdi', 'load_ltdi',
+           'episode_features', 'head_accuracy', 'finetune', 'prototype_accuracy', 'GenResult', 'evaluate_generator',
+           'per_step_error']
 
 # %% ../nbs/07_ltdi.ipynb #a6dcfd33
 INITS = ('shared', 'fresh')
@@ -64,6 +65,7 @@ class LtdiConfig(Config):
     temperature: float = 1.0       # scale of every sampling noise draw (0: deterministic from x_T = 0)
     anchor: str = 'none'           # 'none' | 'proto': generate the residual to s * (nearest-prototype head of the support)
     clip: float = 0.0              # |x0| clip in normalised units (0: automatic, 1.5 x the largest target)
+    param: str = 'eps'             # the denoiser's output: 'eps' (the noise: DDPM, the paper) | 'x0' (the clean weights)
     # function-space options (all off by default: the paper's objective, `objective == 'paper'`)
     task_loss_weight: float = 0.0  # weight of the task loss: query cross-entropy of a short DDIM sample's head (0: off)
     task_steps: int = 4            # DDIM steps from x_T of that differentiable sampler
@@ -116,6 +118,7 @@ class LtdiConfig(Config):
         check_choice('init', self.init, INITS); check_choice('loss', self.loss, LTDI_LOSSES)
         check_choice('schedule', self.schedule, SCHEDULES); check_choice('weighting', self.weighting, WEIGHTINGS)
         check_choice('handoff', self.handoff, HANDOFFS); check_choice('sampler', self.sampler, SAMPLERS)
+        check_choice('param', self.param, PARAMS)
         check_choice('meta', self.meta, METAS); check_choice('anchor', self.anchor, ANCHORS)
         check_choice('inner_opt', self.inner_opt, INNER_OPTS); check_choice('inner_state', self.inner_state, INNER_STATES)
         check_choice('outer_opt', self.outer_opt, OUTER_OPTS)
@@ -310,17 +313,23 @@ class SlotCond(NamedTuple):
     blocks: tuple = ()     # each block's `folded()` constants
     ws: dict | None = None # work buffers by shape, filled at the first step and reused by the others
 
+def skip_init(abar: torch.Tensor | None, T: int, param: str = 'eps') -> torch.Tensor:
+    "Initial per-step skip gain (T+1,) of x_t in a denoiser's output: sqrt(1 - abar_t) for the noise, sqrt(abar_t) for x0 (the linear optimum for unit-variance weights); ones without a schedule."
+    check_choice('param', param, PARAMS)
+    if abar is None: return torch.ones(T + 1)
+    return (abar if param == 'x0' else 1 - abar).sqrt().float()
+
 class SlotDenoiser(nn.Module):
-    "eps_hat(x_t, t, cond): x_t (B, D) flat heads, t (B,) steps, cond (B, ways, E) -> (B, D)."
-    def __init__(self, ways: int, feat_dim: int, embed: int, hidden: int, blocks: int, T: int, abar: torch.Tensor | None = None):
+    "eps_hat(x_t, t, cond) (or x0_hat, `param='x0'`): x_t (B, D) flat heads, t (B,) steps, cond (B, ways, E) -> (B, D)."
+    def __init__(self, ways: int, feat_dim: int, embed: int, hidden: int, blocks: int, T: int, abar: torch.Tensor | None = None,
+                 param: str = 'eps'):
         super().__init__()
         self.ways, self.feat_dim = ways, feat_dim
         self.inp, self.cnd, self.temb = nn.Linear(feat_dim + 1, hidden), nn.Linear(embed, hidden), nn.Embedding(T + 1, hidden)
         self.blocks = nn.Sequential(*[_Block(hidden) for _ in range(blocks)])
         self.out = nn.Sequential(nn.LayerNorm(hidden), nn.Linear(hidden, feat_dim + 1))
         nn.init.zeros_(self.out[1].weight); nn.init.zeros_(self.out[1].bias)
-        g0 = (1 - abar).sqrt().float() if abar is not None else torch.ones(T + 1)
-        self.gamma = nn.Parameter(g0[:, None].repeat(1, feat_dim + 1))   # (T+1, F+1) learnable skip
+        self.gamma = nn.Parameter(skip_init(abar, T, param)[:, None].repeat(1, feat_dim + 1))   # (T+1, F+1) learnable skip
     def prepare(self, cond: torch.Tensor) -> SlotCond:
         "The condition's projection, computed once for all the steps of a sampling call."
         return SlotCond(self.cnd(cond), tuple(b.folded() for b in self.blocks), {})
@@ -340,7 +349,7 @@ class SlotDenoiser(nn.Module):
 # %% ../nbs/07_ltdi.ipynb #88de029f
 class PathRecorder:
     "Wraps `model(x, t, cond)`; `.path(x0)` -> (n, S+1, D): every x_t passed in, then the final sample."
-    def __init__(self, model): self.model, self.xs = model, []
+    def __init__(self, model): self.model, self.xs, self.param = model, [], getattr(model, 'param', 'eps')
     def __call__(self, x, t, cond):
         self.xs.append(x.detach().to('cpu', torch.float32).clone()); return self.model(x, t, cond)
     def path(self, x0: torch.Tensor) -> torch.Tensor:
@@ -352,7 +361,7 @@ class LtdiModel(nn.Module):
         super().__init__()
         self.cfg = cfg; self.sched = make_schedule(cfg.T, cfg.schedule)
         self.enc = TaskEncoder(cfg.feat_dim, cfg.embed, cfg.whiten)
-        self.den = SlotDenoiser(cfg.ways, cfg.feat_dim, cfg.embed, cfg.hidden, cfg.blocks, cfg.T, self.sched.abar)
+        self.den = SlotDenoiser(cfg.ways, cfg.feat_dim, cfg.embed, cfg.hidden, cfg.blocks, cfg.T, self.sched.abar, cfg.param)
         self.register_buffer('w_mu', torch.zeros(cfg.feat_dim + 1)); self.register_buffer('w_sd', torch.ones(cfg.feat_dim + 1))
         self.register_buffer('clip_at', torch.tensor(5.0)); self.register_buffer('anchor_scale', torch.tensor(0.0))
         self.register_buffer('pre_mu', torch.zeros(cfg.pre_dim)); self.register_buffer('pre_sd', torch.ones(cfg.pre_dim))
@@ -415,6 +424,8 @@ class LtdiModel(nn.Module):
         return self.enc(sf, ys, self.cfg.ways)
 
     def forward(self, x, t, cond): return self.den(x, t, cond)
+    @property
+    def param(self) -> str: return self.cfg.param   # what `forward` returns (read by the diffusion loss and sampler)
 
     @property
     def sample_k(self) -> int:
@@ -696,7 +707,8 @@ def per_step_error(model: LtdiModel, bank: FeatureBank, tasks: PreparedTasks, n:
         x0 = tg[:, int(chains.chain[t])] if k > 1 and c.loss == 'trajectory' else tg[:, -1]   # restart: every chain -> theta_M
         eps = torch.randn(x0.shape, generator=gen).to(dev); tt = torch.full((n,), t, device=dev)
         xt = q_sample(x0, tt, eps, chains.abar); a = float(chains.abar[t])
-        e = model(xt, tt, cond)
-        x0h = (xt - math.sqrt(1 - a) * e) / math.sqrt(a)
+        out_ = model(xt, tt, cond)   # the noise, or (x0-parametrised) the clean weights: each reading from the other
+        if model.param == 'x0': x0h = out_; e = (xt - math.sqrt(a) * out_) / math.sqrt(max(1 - a, 1e-12))
+        else: e = out_; x0h = (xt - math.sqrt(1 - a) * e) / math.sqrt(a)
         out.append([float(((e - eps) ** 2).sum() / (eps ** 2).sum()), float((x0h - x0).norm() / x0.norm())])
     return torch.tensor(out)

@@ -9,7 +9,7 @@ from torch import nn
 import torch.nn.functional as F
 from .core import ParamSpec, check, check_choice, check_lr, unflatten_params
 from .trajectories import TrajectoryRecorder, TrajectoryStore, Trajectory
-from .ltdi import (LtdiConfig, LtdiModel, FeatureBank, train_params, task_data, to_slots,
+from .ltdi import (LtdiConfig, LtdiModel, FeatureBank, train_params, task_data, to_slots, skip_init,
                                  from_slots, _Block, _head_logits)
 
 # %% auto #0
@@ -119,7 +119,7 @@ def prepare_block_weights(bank: FeatureBank, classes: torch.Tensor, cfg: BlockCo
 
 # %% ../nbs/07b_ltdi_block.ipynb #c2de2a52
 class ChunkDenoiser(nn.Module):
-    "eps_hat(x_t, t, cond): x_t (B, D) flat block+head, t (B,), cond (B, ways, E) -> (B, D)."
+    "eps_hat(x_t, t, cond) (or x0_hat, `cfg.param='x0'`): x_t (B, D) flat block+head, t (B,), cond (B, ways, E) -> (B, D)."
     def __init__(self, cfg: BlockConfig, abar: torch.Tensor | None = None):
         super().__init__()
         c, h = cfg, cfg.hidden; self.cfg = cfg
@@ -130,7 +130,7 @@ class ChunkDenoiser(nn.Module):
         self.out_f = nn.Sequential(nn.LayerNorm(h), nn.Linear(h, c.K + 1))
         self.out_h = nn.Sequential(nn.LayerNorm(h), nn.Linear(h, c.feat_dim + 1))
         for o in (self.out_f, self.out_h): nn.init.zeros_(o[1].weight); nn.init.zeros_(o[1].bias)
-        g0 = (1 - abar).sqrt().float() if abar is not None else torch.ones(c.T + 1)
+        g0 = skip_init(abar, c.T, c.param)
         self.gamma_f = nn.Parameter(g0[:, None].repeat(1, c.K + 1)); self.gamma_h = nn.Parameter(g0[:, None].repeat(1, c.feat_dim + 1))
     def tokens(self, x):
         "(B, D) -> filter tokens (B, Fc, K+1), slot tokens (B, ways, F+1)."

@@ -74,6 +74,9 @@ VARIANTS = {'ltdi': dict(loss='trajectory', meta='reptile'), 'vanilla': dict(los
             # the same with the task loss weighted 3 (a 1 / 3 / 10 pilot on seed 0 peaked there; on fresh seeds it is level
             # with weight 1: results/ltdi_fewshot/NOTES.md, `fs3_quick`)
             'function_space_tl3': dict(_FUNCTION_SPACE, task_loss_weight=3.0),
+            # the same, x0-parametrised: the denoiser outputs the weights (as the non-diffusion control does), so the task
+            # loss's short DDIM path does not divide a noise estimate by sqrt(abar_t) at its first, noisiest step
+            'function_space_x0': dict(_FUNCTION_SPACE, task_loss_weight=3.0, param='x0'),
             'taskloss_direct': dict(loss='taskloss', meta='pooled', whiten=True)}
 DEFAULT_VARIANTS = ('ltdi', 'vanilla', 'naive', 'pooled', 'regression', 'restart', 'vanilla_matched', 'taskloss_direct')
 VARIANT_SETS = {'paper': ('ltdi', 'vanilla', 'naive', 'pooled', 'regression'),
@@ -299,11 +302,11 @@ class _Study(Recorder):
         rec(f'oracle_{part.label}head', mean_ci95(score(ost.targets(1)[:, 0].to(self.device), qf, yq)))
 
 def _sampling(model, kw: dict) -> dict:
-    "Record keys of a generator's evaluation: its training `objective` ('paper' | 'paper+task'), `sampler`, `sample_steps` (DDIM's steps; DDPM: T) and `denoiser_calls` per sample (over the k chains)."
+    "Record keys of a generator's evaluation: its training `objective` ('paper' | 'paper+task'), `param` (the denoiser's output: 'eps' | 'x0'), `sampler`, `sample_steps` (DDIM's steps; DDPM: T) and `denoiser_calls` per sample (over the k chains)."
     c = model.cfg; sampler = kw.get('sampler') or c.sampler; st = kw.get('steps') or c.sample_steps or None
     st = min(st, c.T) if sampler == 'ddim' and st else None
     calls = sum(len(p) for p in ddim_steps(make_chains(model.sched, model.sample_k), st))
-    return dict(objective=c.objective, sampler=sampler, sample_steps=st or c.T, denoiser_calls=calls)
+    return dict(objective=c.objective, param=c.param, sampler=sampler, sample_steps=st or c.T, denoiser_calls=calls)
 
 def _check_settings(ways, shots):
     "Ways (ints >= 2) and shots (ints >= 1), checked before any work."
