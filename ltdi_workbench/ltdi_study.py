@@ -482,6 +482,7 @@ def ablation_study(preset: str | StudyPreset = 'quick', out_dir: str | Path = 'r
             fs = dict(task_loss_weight=1.0, sampler='ddim', sample_steps=4)   # sampled by the path the task loss trains
             for setting, kw in (('paper', {}), ('whiten', dict(whiten=True)), ('task', fs),
                                 ('whiten+task', dict(fs, whiten=True, guidance=0.1)),
+                                ('whiten+task+x0', dict(fs, whiten=True, guidance=0.1, param='x0')),
                                 ('taskloss_direct', dict(loss='taskloss', whiten=True))):
                 run('function', setting, base.replace(**kw))
     return S.write(out_dir, dict(params, config=base.to_dict()), S.device)
