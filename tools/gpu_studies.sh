@@ -32,7 +32,8 @@
 #              each (WCT's three seeds are in results: gpu_released_s<seed>+wct)
 #   meta       CPU: converged 5-way 1-shot and 5-shot, seeds 1 and 2 (seed 0: results/meta_baselines/converged_5w*s_s0),
 #              one job per method; MAML's inner lr and steps are the ones its validation sweep chose on seed 0 (0.4, 1
-#              step, at both shots). 5w1s is done (session 8); a next lease: `--only=meta --cpu-slots=14` for 5w5s.
+#              step, at both shots). 5w1s done on a lease (session 8), 5w5s on the 2-core CPU (session 9): every job
+#              here now finds an ok run and is skipped (move a run away to redo it on a box).
 #              Methods split over processes give the same records as one process: each method starts from
 #              set_seed(seed), and the data, tasks and episodes come from the seed alone.
 #   fewshot    GPU: paper preset, 5 ways;  block  paper preset;  uht  paper preset (none of the three fits a window)
