@@ -9,8 +9,8 @@ from .core import check, check_choice, check_positive
 
 # %% auto #0
 __all__ = ['SCHEDULES', 'LOSSES', 'WEIGHTINGS', 'PARAMS', 'HANDOFFS', 'SAMPLERS', 'Schedule', 'make_schedule', 'Chains',
-           'make_chains', 'q_sample', 'draw_steps', 'output_kind', 'diffusion_loss', 'ddim_steps', 'sample',
-           'oracle_denoiser']
+           'make_chains', 'q_sample', 'draw_steps', 'output_kind', 'diffusion_loss', 'x0_and_eps', 'ddim_steps',
+           'sample', 'oracle_denoiser']
 
 # %% ../nbs/06_diffusion.ipynb #d5d442a8
 SCHEDULES = ('cosine', 'linear')
@@ -111,15 +111,17 @@ def diffusion_loss(model: Callable, targets: torch.Tensor, cond, sched: Schedule
 HANDOFFS = ('direct', 'renoise')
 SAMPLERS = ('ddpm', 'ddim')
 
+def x0_and_eps(out, x, a_t: float, param: str = 'eps'):
+    "A denoiser's output at x_t (the noise, or with `param` 'x0' the clean weights) -> (x0 estimate, noise), each read from the other."
+    if param == 'x0': return out, (x - math.sqrt(a_t) * out) / math.sqrt(max(1 - a_t, 1e-12))
+    return (x - math.sqrt(1 - a_t) * out) / math.sqrt(a_t), out
+
 def _x0_eps(model, x, t, cond, a_t, clip):
     "The denoiser's output (noise or clean weights, per `output_kind`) -> (clipped x0 estimate, the noise consistent with it)."
     B = x.shape[0]
     out = model(x, torch.full((B,), t, dtype=torch.long, device=x.device), cond).double()
     xd = x.double()
-    if output_kind(model) == 'x0':
-        x0 = out; eps = (xd - math.sqrt(a_t) * x0) / math.sqrt(max(1 - a_t, 1e-12))
-    else:
-        eps = out; x0 = (xd - math.sqrt(1 - a_t) * eps) / math.sqrt(a_t)
+    x0, eps = x0_and_eps(out, xd, a_t, output_kind(model))
     if clip is not None:
         x0 = x0.clamp(-clip, clip)
         eps = (xd - math.sqrt(a_t) * x0) / math.sqrt(max(1 - a_t, 1e-12))

@@ -2,7 +2,7 @@
 
 # %% ../nbs/07_ltdi.ipynb #20293042
 from __future__ import annotations
-import copy, math, time
+import copy, time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -18,7 +18,7 @@ from .models import Conv4
 from .trajectories import TrajectoryRecorder, TrajectoryStore, Trajectory
 from .meta import INNER_OPTS, INNER_STATES, LR_MAX, InnerOptimizer, anneal_linear, reptile_direction, reptile_update
 from .diffusion import (make_schedule, diffusion_loss, sample as diffusion_sample, make_chains,
-                                      q_sample, LOSSES, WEIGHTINGS, HANDOFFS, SAMPLERS, SCHEDULES, PARAMS)
+                                      q_sample, x0_and_eps, LOSSES, WEIGHTINGS, HANDOFFS, SAMPLERS, SCHEDULES, PARAMS)
 
 # %% auto #0
 __all__ = ['INITS', 'METAS', 'OUTER_OPTS', 'ANCHORS', 'CONTROL_LOSSES', 'LTDI_LOSSES', 'LtdiConfig', 'encode', 'train_encoder',
@@ -707,8 +707,6 @@ def per_step_error(model: LtdiModel, bank: FeatureBank, tasks: PreparedTasks, n:
         x0 = tg[:, int(chains.chain[t])] if k > 1 and c.loss == 'trajectory' else tg[:, -1]   # restart: every chain -> theta_M
         eps = torch.randn(x0.shape, generator=gen).to(dev); tt = torch.full((n,), t, device=dev)
         xt = q_sample(x0, tt, eps, chains.abar); a = float(chains.abar[t])
-        out_ = model(xt, tt, cond)   # the noise, or (x0-parametrised) the clean weights: each reading from the other
-        if model.param == 'x0': x0h = out_; e = (xt - math.sqrt(a) * out_) / math.sqrt(max(1 - a, 1e-12))
-        else: e = out_; x0h = (xt - math.sqrt(1 - a) * e) / math.sqrt(a)
+        x0h, e = x0_and_eps(model(xt, tt, cond), xt, a, model.param)   # the noise and the x0 reading of the output
         out.append([float(((e - eps) ** 2).sum() / (eps ** 2).sum()), float((x0h - x0).norm() / x0.norm())])
     return torch.tensor(out)
