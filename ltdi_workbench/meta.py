@@ -11,7 +11,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from torch.func import functional_call, grad_and_value, vmap
-from .core import (Config, MeanCI, check, check_choice, check_lr, check_positive, mean_ci95,
+from .core import (Config, MeanCI, check, check_choice, check_lr, check_positive, check_range, mean_ci95,
                                  save_checkpoint, load_checkpoint, default_device)
 from .tasks import SineBatch, SinusoidTasks
 from .models import Conv4, MLP, Functional
@@ -56,6 +56,8 @@ class MetaConfig(Config):
     anneal: bool = True            # Reptile: anneal epsilon linearly to 0
     head_lr: float = 0.1           # WCT: Adam lr of the fresh head fitted on the support
     wct_eval: str = 'linear'       # WCT: 'linear' (fit a fresh head) | 'proto' (nearest prototype)
+    first_order_frac: float = 0.0  # MAML: the fraction of meta-training (of its iterations or seconds) whose meta-gradient is
+                                   #   first-order before second order takes over (MAML++'s derivative-order annealing); 0: never
     def validate(self):
         check_choice('method', self.method, METHODS); check_choice('task', self.task, TASKS)
         check_choice('norm', self.norm, ('batch', 'group', 'layer', 'none'))
@@ -68,6 +70,9 @@ class MetaConfig(Config):
               "0 for method=%r (inner mini-batches are Reptile's)" % self.method)
         check_choice('batch_mode', self.batch_mode, ('vmap', 'loop'))
         check_choice('wct_eval', self.wct_eval, ('linear', 'proto'))
+        check_range('first_order_frac', self.first_order_frac, 0, 1, hi_open=True)
+        check(self.first_order_frac == 0 or self.method == 'maml', 'first_order_frac', self.first_order_frac,
+              "0 for method=%r (derivative-order annealing is second-order MAML's)" % self.method)
         for n in ('ways', 'shots', 'width', 'in_ch', 'img_size', 'inner_steps', 'eval_steps', 'meta_batch'):
             check_positive(n, getattr(self, n), integer=True)
         for n in ('inner_lr', 'outer_lr', 'head_lr'): check_lr(n, getattr(self, n), LR_MAX)   # finite, in (0, float32 max]
@@ -276,9 +281,15 @@ def _strip(d: dict, prefix: str) -> dict: return {k[len(prefix):]: v for k, v in
 def _prefix(d: dict, prefix: str) -> dict: return {prefix + k: v for k, v in d.items()}
 
 class MAML(Learner):
-    "MAML (`first_order` from cfg.method == 'fomaml'); ANIL subclasses with a head-only inner loop."
+    "MAML (`first_order` from cfg.method == 'fomaml' and `cfg.first_order_frac`); ANIL subclasses with a head-only inner loop."
+    _frac = 1.0   # fraction of meta-training done at the current meta-step (outside training: done)
     @property
-    def first_order(self): return self.cfg.method == 'fomaml'
+    def first_order(self):
+        "Whether the meta-gradient drops second derivatives: always for 'fomaml'; for 'maml' until `cfg.first_order_frac` of training is done."
+        return self.cfg.method == 'fomaml' or self._frac < self.cfg.first_order_frac
+    def meta_step(self, batch, it: int = 0, iterations: int = 1, frac: float | None = None) -> float:
+        self._frac = it / iterations if frac is None else frac
+        return super().meta_step(batch, it, iterations, frac)
     def adapt_names(self) -> list[str]: return self.f.names
 
     def inner(self, params: dict, xs, ys, steps: int, first_order: bool, record=None, ways=None) -> dict:
@@ -530,6 +541,9 @@ def make_learner(cfg: MetaConfig, model: nn.Module | None = None, device=None) -
 METHOD_DEFAULTS = {
     'maml': dict(inner_lr=0.4, inner_steps=1, eval_steps=3),
     'fomaml': dict(inner_lr=0.4, inner_steps=1, eval_steps=3),
+    # second-order MAML with MAML++'s derivative-order annealing: first-order meta-gradients for the first half of training
+    # (the switch point is this library's choice, fixed before any run; MAML++ switches at a configured epoch)
+    'maml_da': dict(inner_lr=0.4, inner_steps=1, eval_steps=3, first_order_frac=0.5),
     'anil': dict(inner_lr=0.4, inner_steps=5, eval_steps=10),
     # Nichol et al.'s recipe with an SGD inner loop: 5 steps, meta-batch 5, epsilon 1.0 annealed linearly to 0
     'reptile': (_reptile := dict(inner_opt='sgd', inner_state='persist', inner_lr=0.1, inner_steps=5, eval_steps=20,
@@ -543,7 +557,7 @@ METHOD_DEFAULTS = {
     'pretrain': dict(),
 }
 METHOD_NAMES = tuple(METHOD_DEFAULTS)
-METHOD_BASE = {'wct_proto': 'wct', 'reptile_mb': 'reptile'}   # named variants -> their MetaConfig.method (others: the name)
+METHOD_BASE = {'wct_proto': 'wct', 'reptile_mb': 'reptile', 'maml_da': 'maml'}   # named variants -> their MetaConfig.method (others: the name)
 
 def method_config(name: str, **kw) -> MetaConfig:
     "Config of a named method with its tuned defaults (METHOD_DEFAULTS); `kw` override. 'wct_proto' = WCT + nearest prototype, 'reptile_mb' = Reptile with inner mini-batches of 10."

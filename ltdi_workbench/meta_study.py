@@ -17,7 +17,7 @@ from .meta import (METHOD_BASE, METHOD_NAMES, Learner, MetaConfig, SineSampler, 
 from .study import Recorder, add_study_args, resolve_preset
 
 # the default set; reptile_mb (Nichol et al.'s inner mini-batches) last, so the methods before it draw what they drew before it existed
-BASELINE_METHODS = tuple(m for m in METHOD_NAMES if m not in ('pretrain', 'reptile_mb')) + ('reptile_mb',)
+BASELINE_METHODS = tuple(m for m in METHOD_NAMES if m not in ('pretrain', 'reptile_mb', 'maml_da')) + ('reptile_mb',)
 
 # %% auto #0
 __all__ = ['BASELINE_METHODS', 'BASELINE_PRESETS', 'SINE_PRESETS', 'SINE_METHODS', 'BaselinesPreset', 'TrainOutcome',
@@ -211,7 +211,7 @@ def baselines_study(preset: str | BaselinesPreset = 'quick', out_dir: str | Path
     def cfg_of(m, in_ch=1, img_size=28, tuned={}):
         kw = dict(ways=ways, shots=shots, width=W, norm=norm, in_ch=in_ch, img_size=img_size, inner_lr=inner_lr,
                   batch_mode=batch_mode)
-        if m == 'maml': kw.update(tuned)
+        if METHOD_BASE.get(m, m) == 'maml': kw.update(tuned)   # second-order MAML and its named variants
         if inner_steps and METHOD_BASE.get(m, m) in ('maml', 'fomaml', 'anil', 'reptile'): kw['inner_steps'] = inner_steps
         if eval_steps and m not in ('protonet', 'wct_proto'): kw['eval_steps'] = eval_steps
         return method_config(m, **kw)
@@ -220,7 +220,8 @@ def baselines_study(preset: str | BaselinesPreset = 'quick', out_dir: str | Path
     params = dict(preset=pname, dataset=dataset, ways=ways, shots=shots, methods=method_list, inner_steps=inner_steps,
                   eval_steps=eval_steps, iterations=iterations, n_test=n_test or P.n_test, width=W, norm=norm, seed=seed,
                   device=str(dev), threads=threads, preset_values=P.to_dict(), budget_seconds=float(P.budget_seconds))
-    parts = ('train', 'test') + (('val',) if P.patience or (P.tune_maml and 'maml' in method_list) else ())
+    so_maml = any(METHOD_BASE.get(m, m) == 'maml' for m in method_list)   # second-order MAML (or a variant) is run: tune it
+    parts = ('train', 'test') + (('val',) if P.patience or (P.tune_maml and so_maml) else ())
     if dataset in ('digits', 'fashion'):   # fixed class splits: too many ways is refused before any data is loaded
         for part in parts:
             k = DEFAULT_SPLITS[dataset][('train', 'val', 'test').index(part)]
@@ -239,7 +240,7 @@ def baselines_study(preset: str | BaselinesPreset = 'quick', out_dir: str | Path
             f'{threads} thread(s), {dev}' + (f', {P.budget_seconds:g} s per method' if P.budget_seconds else ''))
         val_set = EpisodeSet(TaskSampler(splits.val, ways, shots, _val_queries(splits.val, shots), dev), P.n_val, seed=seed) if P.patience else None
         tuned = {}
-        if P.tune_maml and 'maml' in method_list and not (inner_lr or inner_steps):
+        if P.tune_maml and so_maml and not (inner_lr or inner_steps):
             tr = tune_maml(splits, ways, shots, P.tune_lrs, P.tune_steps, iterations or P.tune_iters or P.iters,
                            P.tune_budget_seconds or P.budget_seconds, P.n_val, W, norm, queries or P.train_queries, seed, dev,
                            experiment=experiment, dataset=dataset, log=log, patience=P.patience, val_every=P.val_every,
@@ -260,7 +261,7 @@ def baselines_study(preset: str | BaselinesPreset = 'quick', out_dir: str | Path
             extra = dict(norm=cfg.norm, transductive=cfg.norm == 'batch', width=cfg.width, iterations=out.iterations,
                          inner_steps=cfg.inner_steps, eval_steps=cfg.eval_steps, inner_lr=cfg.inner_lr, inner_opt=cfg.inner_opt,
                          meta_batch=cfg.meta_batch, budget_seconds=float(P.budget_seconds), stopped=out.stopped,
-                         tuned=bool(m == 'maml' and tuned), preset=pname, threads=threads, device=str(dev),
+                         tuned=bool(METHOD_BASE.get(m, m) == 'maml' and tuned), preset=pname, threads=threads, device=str(dev),
                          **({'inner_batch': cfg.inner_batch} if cfg.inner_batch else {}))   # only where used: older records unchanged
             rec.R(m, 'accuracy', metric.mean, ways, shots, metric.ci95, n_episodes=metric.n, **extra)
             rec.R(m, 'adapt_ms', adapt_ms, ways, shots, **extra)
@@ -378,7 +379,7 @@ def _cli_meta(a) -> list:
 
 def add_cli(subparsers):
     "Add the `meta` (image baselines) and `sinusoid` subcommands to an argparse subparsers object."
-    p = subparsers.add_parser('meta', help='meta-train methods (maml, fomaml, anil, reptile, reptile_mb, protonet, wct, wct_proto) '
+    p = subparsers.add_parser('meta', help='meta-train methods (maml, maml_da, fomaml, anil, reptile, reptile_mb, protonet, wct, wct_proto) '
                               'and evaluate them on the same fixed test episodes')
     add_study_args(p, BASELINE_PRESETS, 'runs/meta')
     p.add_argument('--methods', nargs='+', default=list(BASELINE_METHODS), choices=METHOD_NAMES)

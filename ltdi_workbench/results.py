@@ -122,7 +122,9 @@ def make_table(records: Sequence[dict], spec: TableSpec, where: str = '') -> str
         if not base: return ''
         cells = {(ri, ci, s): {'value': r['value'] - base[(rest(ri), ci, s)]['value']}
                  for (ri, ci, s), r in cells.items() if ri[mi] != spec.paired and (rest(ri), ci, s) in base}
+        if not cells: return ''   # no row has its pair: nothing to show
         rows = [ri for ri in rows if any(k[0] == ri for k in cells)]
+        cols = [c for c in cols if any(k[1] == c for k in cells)]; seeds = [s for s in seeds if any(k[2] == s for k in cells)]
     cols = _sort(cols); seeds = sorted(seeds, key=lambda s: (s is None, s or 0)); multi = len(seeds) > 1
     header = [' / '.join(spec.index)]
     for c in cols:
@@ -156,6 +158,15 @@ STUDY_TABLES = {
                      TableSpec('Paired difference to nearest prototype on the same encoder and episodes (accuracy points; '
                                'with several seeds: each seed, then the mean ± 95% CI of the paired difference)', 'accuracy',
                                ('method', 'mode'), paired='nearest_prototype'),
+                     # the function-space generator: x0 vs eps parametrisation, and diffusion vs its no-diffusion control
+                     TableSpec('The x0-parametrised minus the eps-parametrised function-space generator (function_space_x0 - '
+                               'function_space_tl3, one sample, zero-shot; accuracy points, paired per seed: same encoder, tasks and '
+                               'episodes; then the mean ± 95% CI)', 'accuracy', ('method',),
+                               where={'method': ('function_space_x0', 'function_space_tl3')}, paired='function_space_tl3'),
+                     TableSpec('The function-space generator minus the same conditioning network trained on the same task loss '
+                               'without diffusion (taskloss_direct, a control; accuracy points, paired per seed; then the mean ± 95% '
+                               'CI): positive means diffusion adds to the objective', 'accuracy', ('method',),
+                               where={'method': ('function_space_x0', 'function_space_tl3', 'taskloss_direct')}, paired='taskloss_direct'),
                      TableSpec('Milliseconds per task (generation batched; adaptation one task at a time)', 'ms_per_task', **_MS),
                      TableSpec('Training seconds', 'train_seconds', ('method',), ('ways',), **_MS)],
     'ltdi_ablation': [TableSpec('Ablation accuracy (%, one sample)', 'accuracy', ('group', 'setting', 'method'))],
@@ -177,9 +188,9 @@ STUDY_TABLES = {
                                  '(budget: the cap was reached; plateau: no new best validation accuracy for `patience` checks)',
                                  ('iterations', 'train_seconds'), ('method', 'stopped'), ('metric', 'ways', 'shots'), scale=1.0, digits=0),
                        TableSpec("Paired differences to first-order MAML (accuracy points; same seed, data, tasks and episodes; each "
-                                 "seed, then the mean ± 95% CI): second-order MAML (the bar: no more than 1 below at `quick`) and "
+                                 "seed, then the mean ± 95% CI): second-order MAML, plain and with derivative-order annealing (maml_da; the bar: no more than 1 below at `quick`) and "
                                  "Reptile (the bar: within 3 at `converged`)", 'accuracy', ('method',), ('ways', 'shots'),
-                                 where={'method': ('maml', 'fomaml', 'reptile', 'reptile_mb')}, paired='fomaml'),
+                                 where={'method': ('maml', 'maml_da', 'fomaml', 'reptile', 'reptile_mb')}, paired='fomaml'),
                        TableSpec('Second-order MAML tuned on validation classes (validation accuracy %)', 'val_accuracy',
                                  ('method', 'inner_lr', 'inner_steps')),
                        TableSpec('Adaptation milliseconds per task', 'adapt_ms', **_MS),

@@ -85,10 +85,12 @@ def generator_configs(base: LtdiConfig, variants: Sequence[str], overrides: dict
 def lora_study(preset: str | TextPreset = 'quick', out_dir: str | Path = 'runs/ltdi_lora', seed: int = 0, ways: int = 8,
                shots: Sequence[int] = (1, 5), variants: Sequence[str] = ('ltdi', 'vanilla'), wordnet_dir=None,
                cache_dir: str | Path | None = 'runs/cache', overrides: dict | None = None, experiment: str = 'ltdi_lora',
-               cat_range: tuple = (80, 400), device='auto', pool: str | None = None, log=print, overwrite: bool = False) -> list:
+               cat_range: tuple = (80, 400), device='auto', pool: str | None = None, n_tasks: int | None = None, log=print,
+               overwrite: bool = False) -> list:
     "Run the LoRA study end to end on `device`; writes out_dir/metrics.json and params.json (never over another run's unless `overwrite`); returns the records."
     P, pname = resolve_preset(preset, TEXT_PRESETS, TextPreset)
     if pool is not None: check_choice('pool', pool, POOLS); P = P.replace(pool=pool)
+    if n_tasks is not None: check_positive('n_tasks', n_tasks, integer=True); P = P.replace(n_tasks=n_tasks)
     check(isinstance(ways, int) and not isinstance(ways, bool) and ways >= 2, 'ways', ways, "an int >= 2")
     shots = tuple(shots)
     check(len(shots) >= 1 and all(isinstance(k, int) and not isinstance(k, bool) and k >= 1 for k in shots), 'shots', shots,
@@ -193,8 +195,10 @@ def add_cli(subparsers):
     p.add_argument('--shots', type=int, nargs='+', default=[1, 5])
     p.add_argument('--variants', nargs='+', default=['ltdi', 'vanilla'], help='ltdi_study.VARIANTS to train')
     p.add_argument('--pool', default=None, choices=POOLS, help="sentence feature of the adapters' head (default: the preset's)")
+    p.add_argument('--tasks', type=int, default=None, help="prepared meta-training tasks (default: the preset's n_tasks)")
     p.add_argument('--wordnet', default=None, help='folder holding WordNet data.noun (default: the Debian location)')
     p.add_argument('--cache', default='runs/cache', help='folder for cached MiniLM features')
     p.set_defaults(func=lambda a: lora_study(a.preset, a.out, a.seed, a.ways, tuple(a.shots), tuple(a.variants), a.wordnet,
-                                             a.cache, device=a.device, pool=a.pool, overwrite=a.overwrite))
+                                             a.cache, device=a.device, pool=a.pool, n_tasks=a.tasks,
+                                             overwrite=a.overwrite))
     return p
