@@ -211,7 +211,7 @@ def baselines_study(preset: str | BaselinesPreset = 'quick', out_dir: str | Path
     def cfg_of(m, in_ch=1, img_size=28, tuned={}):
         kw = dict(ways=ways, shots=shots, width=W, norm=norm, in_ch=in_ch, img_size=img_size, inner_lr=inner_lr,
                   batch_mode=batch_mode)
-        if METHOD_BASE.get(m, m) == 'maml': kw.update(tuned)   # second-order MAML and its named variants
+        if METHOD_BASE.get(m, m) == 'maml': kw.update(tuned)   # second-order MAML or a named variant: its sweep's choice
         if inner_steps and METHOD_BASE.get(m, m) in ('maml', 'fomaml', 'anil', 'reptile'): kw['inner_steps'] = inner_steps
         if eval_steps and m not in ('protonet', 'wct_proto'): kw['eval_steps'] = eval_steps
         return method_config(m, **kw)
@@ -239,18 +239,20 @@ def baselines_study(preset: str | BaselinesPreset = 'quick', out_dir: str | Path
         log(f'{splits.train}\n{splits.test}\n{len(test_set)} test episodes, {ways}-way {shots}-shot, Conv4-{W} norm={norm}, '
             f'{threads} thread(s), {dev}' + (f', {P.budget_seconds:g} s per method' if P.budget_seconds else ''))
         val_set = EpisodeSet(TaskSampler(splits.val, ways, shots, _val_queries(splits.val, shots), dev), P.n_val, seed=seed) if P.patience else None
-        tuned = {}
-        if P.tune_maml and so_maml and not (inner_lr or inner_steps):
+        tuned = {}   # second-order MAML and each of its variants: its own sweep (the settings best for one need not suit another)
+        for m in ([m for m in method_list if METHOD_BASE.get(m, m) == 'maml']
+                  if P.tune_maml and so_maml and not (inner_lr or inner_steps) else []):
             tr = tune_maml(splits, ways, shots, P.tune_lrs, P.tune_steps, iterations or P.tune_iters or P.iters,
                            P.tune_budget_seconds or P.budget_seconds, P.n_val, W, norm, queries or P.train_queries, seed, dev,
-                           experiment=experiment, dataset=dataset, log=log, patience=P.patience, val_every=P.val_every,
-                           val_every_s=P.val_every_seconds)
-            tuned = tr.settings; rec.extend(tr.records); rec.flush()
-            log(f'maml tuned on validation classes: {tuned}')
-        rec.params['tuned_maml'] = tuned
+                           method=m, experiment=experiment, dataset=dataset, log=log, patience=P.patience,
+                           val_every=P.val_every, val_every_s=P.val_every_seconds)
+            tuned[m] = tr.settings; rec.extend(tr.records); rec.flush()
+            log(f'{m} tuned on validation classes: {tuned[m]}')
+        rec.params['tuned_maml'] = tuned.get('maml', {})
+        if set(tuned) - {'maml'}: rec.params['tuned_variants'] = {m: t for m, t in tuned.items() if m != 'maml'}
         results, trained = {}, {}
         for m in method_list:
-            cfg = cfg_of(m, tuned=tuned, **shape)
+            cfg = cfg_of(m, tuned=tuned.get(m, {}), **shape)
             share = m == 'wct_proto' and 'wct' in trained    # WCT + nearest prototype reuses the trained WCT encoder
             L = make_learner(cfg, trained['wct'].model if share else None)
             out = train_learner(L, train_sampler, 0 if share else (iterations or P.iterations(cfg.method)),
@@ -261,7 +263,7 @@ def baselines_study(preset: str | BaselinesPreset = 'quick', out_dir: str | Path
             extra = dict(norm=cfg.norm, transductive=cfg.norm == 'batch', width=cfg.width, iterations=out.iterations,
                          inner_steps=cfg.inner_steps, eval_steps=cfg.eval_steps, inner_lr=cfg.inner_lr, inner_opt=cfg.inner_opt,
                          meta_batch=cfg.meta_batch, budget_seconds=float(P.budget_seconds), stopped=out.stopped,
-                         tuned=bool(METHOD_BASE.get(m, m) == 'maml' and tuned), preset=pname, threads=threads, device=str(dev),
+                         tuned=bool(tuned.get(m)), preset=pname, threads=threads, device=str(dev),
                          **({'inner_batch': cfg.inner_batch} if cfg.inner_batch else {}))   # only where used: older records unchanged
             rec.R(m, 'accuracy', metric.mean, ways, shots, metric.ci95, n_episodes=metric.n, **extra)
             rec.R(m, 'adapt_ms', adapt_ms, ways, shots, **extra)
@@ -280,7 +282,7 @@ def baselines_study(preset: str | BaselinesPreset = 'quick', out_dir: str | Path
         timing = {}
         if n_time:
             for m in [m for m in method_list if METHOD_BASE.get(m, m) in ('maml', 'fomaml', 'anil', 'reptile', 'protonet')]:
-                timing[m] = time_meta_iterations(cfg_of(m, tuned=tuned, **shape), train_sampler, n_time, seed)
+                timing[m] = time_meta_iterations(cfg_of(m, tuned=tuned.get(m, {}), **shape), train_sampler, n_time, seed)
                 log(f"{m:10s} loop {timing[m]['loop']:.3f} s/it   vmap {timing[m]['vmap']:.3f} s/it")
                 for mode, s in timing[m].items():
                     rec.R(m, f's_per_iter_{mode}', s, ways, shots, batch_mode=mode, meta_batch=cfg_of(m).meta_batch,
@@ -293,7 +295,7 @@ def baselines_study(preset: str | BaselinesPreset = 'quick', out_dir: str | Path
         md = _md(f'{dataset} {ways}-way {shots}-shot, {len(test_set)} fixed test episodes (seed {seed}), Conv4-{W}, norm={norm} '
                  f'({"transductive" if norm == "batch" else "not transductive"}), preset={pname}'
                  + (f', {P.budget_seconds:g} s training per method' if P.budget_seconds else '')
-                 + (f', maml tuned on validation classes {tuned}' if tuned else '') + f', {threads} thread(s), {dev}', rows)
+                 + ''.join(f', {m} tuned on validation classes {t}' for m, t in tuned.items()) + f', {threads} thread(s), {dev}', rows)
         recs = rec.write(rec.out_dir, dict(rec.params, n_test=len(test_set)), device=dev)
         (rec.out_dir / 'table.md').write_text(md + '\n'); log(md)
         if save_learners:
