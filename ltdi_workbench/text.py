@@ -371,7 +371,9 @@ def prepare_lora(model, cfg: TextLoraConfig, tf: TextFeatures, by_class: torch.T
     n, w = classes.shape
     check(w == cfg.ways, 'classes', tuple(classes.shape), f"(n_tasks, {cfg.ways}) class sets for ways={cfg.ways}")
     check(steps % every == 0, 'every', every, f"a divisor of steps={steps}")
-    P = by_class.shape[1]; trajs = []; t0 = time.time()
+    P = by_class.shape[1]; trajs = []
+    from tqdm.auto import tqdm
+    bar = tqdm(total=n, desc=f'prepare {w}-way adapters', unit='task', disable=not progress)
     for c0 in range(0, n, chunk):
         cl = classes[c0:c0 + chunk]; B = len(cl)
         data = task_data(tf, by_class[cl].reshape(B, w * P), torch.arange(w).repeat_interleave(P).expand(B, -1), kv)
@@ -380,7 +382,8 @@ def prepare_lora(model, cfg: TextLoraConfig, tf: TextFeatures, by_class: torch.T
         bt = rec.trajectory(); parts = unflatten_params(bt.params, bt.spec)        # name -> (S, B, ...)
         flat = torch.cat([parts[nm].flatten(2) for nm in cfg.spec.names], -1).transpose(0, 1)   # (B, S, D)
         trajs += [Trajectory(flat[i].contiguous(), bt.loss, bt.acc, cfg.spec, {'task': c0 + i}, bt.steps) for i in range(B)]
-        if progress: print(f"prepared {c0 + B}/{n} adapters ({time.time() - t0:.0f}s)")
+        bar.update(B)
+    bar.close()
     return TrajectoryStore(trajs)
 
 # %% ../nbs/07a_text.ipynb #f3c3c447

@@ -133,7 +133,7 @@ def _lora_study(rec, P, params, dev, now, seed, ways, shots, variants, wordnet_d
     cls = torch.stack([torch.randperm(sp.train.n_classes, generator=gen)[:ways] for _ in range(P.n_tasks)])
     t0 = now()
     store = prepare_lora(model, cfg, tfs['train'], by_tr[:, :P.prep_per_class], cls, init, P.prep_steps, P.prep_lr,
-                         every=P.record_every, kv=kvs['train'])
+                         every=P.record_every, kv=kvs['train'], progress=True)
     t_prep = now() - t0; fin_acc = torch.stack([t.acc[-1] for t in store]).mean().item()
     R('preparation', 'seconds', t_prep); R('preparation', 'train_accuracy', fin_acc)
     log(f"prepared {len(store)} {ways}-way adapters ({cfg.spec.numel} numbers each) in {t_prep:.0f}s; their train accuracy {fin_acc:.3f}")
