@@ -182,7 +182,9 @@ STUDY_TABLES = {
     'ltdi_block': [TableSpec('Block + head accuracy (%)', 'accuracy', ('method', 'mode')),
                    TableSpec('Milliseconds per task', 'ms_per_task', **_MS)],
     'ltdi_lora': [TableSpec('LoRA accuracy (%)', 'accuracy', ('method', 'mode')),
-                  TableSpec('Milliseconds per task', 'ms_per_task', **_MS)],
+                  TableSpec('Milliseconds per task', 'ms_per_task', **_MS),
+                  TableSpec('Seconds: weight preparation (all prepared tasks) and generator training', ('seconds', 'train_seconds'),
+                            ('method',), ('metric',), scale=1.0, digits=0)],
     'meta_baselines': [TableSpec('Accuracy (%)', 'accuracy'),
                        TableSpec('Training: iterations within the equal wall-clock budget, seconds, and why training stopped '
                                  '(budget: the cap was reached; plateau: no new best validation accuracy for `patience` checks)',
