@@ -75,8 +75,8 @@ VARIANTS = {'ltdi': dict(loss='trajectory', meta='reptile'), 'vanilla': dict(los
             # with weight 1: results/ltdi_fewshot/NOTES.md, `fs3_quick`)
             'function_space_tl3': dict(_FUNCTION_SPACE, task_loss_weight=3.0),
             # the same, x0-parametrised: the denoiser outputs the weights (as the non-diffusion control does), so the task
-            # loss's short DDIM path does not divide a noise estimate by sqrt(abar_t) at its first, noisiest step; on seeds
-            # 1-3 it is above nearest prototype at 5w1s and 20w1s (results/ltdi_fewshot/NOTES.md, `fsx0_quick`)
+            # loss's short DDIM path does not divide a noise estimate by sqrt(abar_t) at its first, noisiest step; what it
+            # measured: results/ltdi_fewshot/NOTES.md (`fsx0_quick`, `fsx0w20_quick`, `fsx0pair_quick`)
             'function_space_x0': dict(_FUNCTION_SPACE, task_loss_weight=3.0, param='x0'),
             'taskloss_direct': dict(loss='taskloss', meta='pooled', whiten=True)}
 DEFAULT_VARIANTS = ('ltdi', 'vanilla', 'naive', 'pooled', 'regression', 'restart', 'vanilla_matched', 'taskloss_direct')

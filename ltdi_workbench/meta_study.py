@@ -211,7 +211,7 @@ def baselines_study(preset: str | BaselinesPreset = 'quick', out_dir: str | Path
     def cfg_of(m, in_ch=1, img_size=28, tuned={}):
         kw = dict(ways=ways, shots=shots, width=W, norm=norm, in_ch=in_ch, img_size=img_size, inner_lr=inner_lr,
                   batch_mode=batch_mode)
-        if METHOD_BASE.get(m, m) == 'maml': kw.update(tuned)   # second-order MAML or a named variant: its sweep's choice
+        kw.update(tuned)                                       # its own sweep's choice (second-order MAML and its variants)
         if inner_steps and METHOD_BASE.get(m, m) in ('maml', 'fomaml', 'anil', 'reptile'): kw['inner_steps'] = inner_steps
         if eval_steps and m not in ('protonet', 'wct_proto'): kw['eval_steps'] = eval_steps
         return method_config(m, **kw)
@@ -220,7 +220,7 @@ def baselines_study(preset: str | BaselinesPreset = 'quick', out_dir: str | Path
     params = dict(preset=pname, dataset=dataset, ways=ways, shots=shots, methods=method_list, inner_steps=inner_steps,
                   eval_steps=eval_steps, iterations=iterations, n_test=n_test or P.n_test, width=W, norm=norm, seed=seed,
                   device=str(dev), threads=threads, preset_values=P.to_dict(), budget_seconds=float(P.budget_seconds))
-    so_maml = any(METHOD_BASE.get(m, m) == 'maml' for m in method_list)   # second-order MAML (or a variant) is run: tune it
+    so_maml = [m for m in method_list if METHOD_BASE.get(m, m) == 'maml']   # second-order MAML and its variants: each tuned
     parts = ('train', 'test') + (('val',) if P.patience or (P.tune_maml and so_maml) else ())
     if dataset in ('digits', 'fashion'):   # fixed class splits: too many ways is refused before any data is loaded
         for part in parts:
@@ -240,8 +240,7 @@ def baselines_study(preset: str | BaselinesPreset = 'quick', out_dir: str | Path
             f'{threads} thread(s), {dev}' + (f', {P.budget_seconds:g} s per method' if P.budget_seconds else ''))
         val_set = EpisodeSet(TaskSampler(splits.val, ways, shots, _val_queries(splits.val, shots), dev), P.n_val, seed=seed) if P.patience else None
         tuned = {}   # second-order MAML and each of its variants: its own sweep (the settings best for one need not suit another)
-        for m in ([m for m in method_list if METHOD_BASE.get(m, m) == 'maml']
-                  if P.tune_maml and so_maml and not (inner_lr or inner_steps) else []):
+        for m in (so_maml if P.tune_maml and not (inner_lr or inner_steps) else []):
             tr = tune_maml(splits, ways, shots, P.tune_lrs, P.tune_steps, iterations or P.tune_iters or P.iters,
                            P.tune_budget_seconds or P.budget_seconds, P.n_val, W, norm, queries or P.train_queries, seed, dev,
                            method=m, experiment=experiment, dataset=dataset, log=log, patience=P.patience,
