@@ -9,10 +9,10 @@ import numpy as np
 from .core import read_json, check
 
 # %% auto #0
-__all__ = ['STUDY_TABLES', 'RESTART_CONTROLS', 'HEADER', 'FIGURES', 'CURVE_FIGURES', 'Run', 'read_runs', 'TableSpec',
-           'seed_mean_ci', 'make_table', 'default_tables', 'restart_controls', 'derived_records', 'finished',
-           'run_group', 'results_markdown', 'write_results_md', 'accuracy_figure', 'run_report', 'curve_figure',
-           'write_figures', 'add_cli']
+__all__ = ['STUDY_TABLES', 'RESTART_CONTROLS', 'STUDY_POOLS', 'HEADER', 'FIGURES', 'CURVE_FIGURES', 'Run', 'read_runs',
+           'TableSpec', 'seed_mean_ci', 'make_table', 'PoolSpec', 'pooled_records', 'default_tables',
+           'restart_controls', 'derived_records', 'finished', 'run_group', 'results_markdown', 'write_results_md',
+           'accuracy_figure', 'run_report', 'curve_figure', 'write_figures', 'add_cli']
 
 # %% ../nbs/13a_results.ipynb #0396781a
 class Run(NamedTuple):
@@ -263,6 +263,38 @@ STUDY_TABLES['ltdi_ablation'] += [
               'accuracy', ('chains', 'control', 'T'), where={'group': 'restart', 'control': RESTART_CONTROLS},
               paired='trajectory', paired_on='control', paired_within=('chains',))]
 
+class PoolSpec(NamedTuple):
+    """A table over several configurations of one study (run groups, `run_group`), shown once under the study: every seed
+    they hold, so a comparison run on seeds 1-3 in one group and replicated on seeds 4-6 in another is judged on all six.
+    Pooling is refused unless every pooled run has the same `same` parameters (the preset, the base config, ...)."""
+    groups: Sequence[str]                # the run groups pooled (each must exist when the study does)
+    spec: TableSpec
+    same: Sequence[str] = ('preset', 'config', 'dataset', 'overrides')   # params.json keys every pooled run must share
+
+_GOAL_METHODS = ('function_space_x0', 'nearest_prototype')
+STUDY_POOLS = {
+    # the issue's goal (a zero-shot generated head above nearest prototype at 5w1s and 20w1s): the x0 function-space
+    # generator on seeds 1-3 (fsx0_quick: 5 ways, fsx0w20_quick: 20 ways) and on the replication seeds 4-6 (fsx0pair_quick)
+    'ltdi_fewshot': [PoolSpec(('fsx0_quick', 'fsx0w20_quick', 'fsx0pair_quick'), TableSpec(
+        'The goal over every seed run: the function-space generator (function_space_x0: objective paper+task, x0-parametrised, '
+        '4-step DDIM, one sample, zero-shot) minus nearest prototype on the same frozen encoder and episodes, at `quick` '
+        '(accuracy points, paired per seed; then the mean ± 95% CI over all seeds)', 'accuracy', ('method', 'mode'),
+        where={'method': _GOAL_METHODS, 'shots': 1}, paired='nearest_prototype'))]}
+
+def pooled_records(study: str, runs: Sequence[Run], pool: PoolSpec) -> list:
+    "The records of `pool`'s groups among `runs` (finished runs only), after checking that they share `pool.same`."
+    rs = [r for r in runs if r.study == study and run_group(r.name) in pool.groups and finished(r)]
+    missing = [g for g in pool.groups if not any(run_group(r.name) == g for r in rs)]
+    if missing: raise ValueError(f"{study}: pooled table '{pool.spec.title[:60]}...': no finished run of group(s) {missing}; "
+                                 f"groups present: {sorted({run_group(r.name) for r in runs if r.study == study})}")
+    ref = rs[0]
+    for r in rs[1:]:
+        for k in pool.same:
+            if r.params.get(k) != ref.params.get(k):
+                raise ValueError(f"{study}: runs {ref.name} and {r.name} differ in params '{k}' ({ref.params.get(k)!r} vs "
+                                 f"{r.params.get(k)!r}): they are not one configuration, so they cannot be pooled")
+    return [x for r in rs for x in r.records]
+
 def default_tables(records: Sequence[dict]) -> list[TableSpec]:
     "One table per metric of final (non-curve) records."
     ms = list(dict.fromkeys(r['metric'] for r in records if 'step' not in r))
@@ -332,15 +364,18 @@ def run_group(name: str) -> str:
     "The runs of one configuration: the run folder's name without a trailing `_s<seed>` (or `_s<seed>+<addon>`: more methods of that seed, run later)."
     return re.sub(r'_s\d+(\+[\w.-]+)?$', '', name)
 
-def results_markdown(root: str | Path, tables: dict | None = None) -> str:
-    "The whole RESULTS.md text for the runs under `root`."
-    root = Path(root); tables = STUDY_TABLES if tables is None else tables
+def results_markdown(root: str | Path, tables: dict | None = None, pools: dict | None = None) -> str:
+    "The whole RESULTS.md text for the runs under `root` (`tables`: `STUDY_TABLES`' form; `pools`: `STUDY_POOLS`')."
+    root = Path(root); tables = STUDY_TABLES if tables is None else tables; pools = STUDY_POOLS if pools is None else pools
     runs = read_runs(root); out = [HEADER]
     studies = list(dict.fromkeys(r.study for r in runs))
     out.append('Studies: ' + ', '.join(f"[{s}](#{s.replace('_', '-')})" for s in studies) + '\n')
     for s in studies:
         rs = [r for r in runs if r.study == s]; out.append(f"## {s}\n")
         groups = list(dict.fromkeys(run_group(r.name) for r in rs))
+        for p in pools.get(s, ()):   # pooled over configurations: first, once
+            t = make_table(pooled_records(s, rs, p), p.spec, where=f"{root / s} ({', '.join(p.groups)})")
+            if t: out += [f"### {s}: every seed of {' + '.join(p.groups)}\n", f"**{p.spec.title}**\n", t + '\n']
         for g in groups:   # runs that differ only by seed (`<name>_s<seed>`) share tables; other runs get their own
             grs = [r for r in rs if run_group(r.name) == g]
             recs = derived_records(s, [x for r in grs if finished(r) for x in r.records])
