@@ -182,6 +182,15 @@ STUDY_TABLES = {
     'ltdi_block': [TableSpec('Block + head accuracy (%)', 'accuracy', ('method', 'mode')),
                    TableSpec('Milliseconds per task', 'ms_per_task', **_MS)],
     'ltdi_lora': [TableSpec('LoRA accuracy (%)', 'accuracy', ('method', 'mode')),
+                  TableSpec('Paired difference to nearest class mean on the frozen sentence embeddings (accuracy points; with '
+                            'several seeds: each seed, then the mean ± 95% CI of the paired difference)', 'accuracy',
+                            ('method', 'mode'), paired='nearest_class_mean'),
+                  # "trajectory > vanilla" for LoRA adapters: each way of using the generator, paired per seed
+                  *[TableSpec(f'Trajectory diffusion minus vanilla DDPM, {what} (ltdi{m} - vanilla{m}; accuracy points, paired per '
+                              'seed: same split, initialisation, prepared tasks and episodes; then the mean ± 95% CI)', 'accuracy',
+                              ('method',), where={'method': (f'ltdi{m}', f'vanilla{m}')}, paired=f'vanilla{m}')
+                    for what, m in (('one sample, zero-shot', ''), ('temperature 0, zero-shot', '_temp0'),
+                                    ("few-shot: after the preset's few LoRA steps from the generated adapter", '_fewshot'))],
                   TableSpec('Milliseconds per task', 'ms_per_task', **_MS),
                   TableSpec('Seconds: weight preparation (all prepared tasks) and generator training', ('seconds', 'train_seconds'),
                             ('method',), ('metric',), scale=1.0, digits=0)],
