@@ -153,6 +153,12 @@ def make_table(records: Sequence[dict], spec: TableSpec, where: str = '') -> str
 # %% ../nbs/13a_results.ipynb #f6f4cf04
 _PCT = dict(scale=100.0, digits=1)
 _MS = dict(scale=1.0, digits=2)
+
+def _minus(a: str, b: str, cases, title: str, columns=('ways', 'shots')) -> list[TableSpec]:
+    "One paired table per `(what, suffix)` case: method `a + suffix` minus `b + suffix`, per seed (`title` may use {what}, {a}, {b})."
+    return [TableSpec(title.format(what=what, a=a + m, b=b + m), 'accuracy', ('method',), columns,
+                      where={'method': (a + m, b + m)}, paired=b + m) for what, m in cases]
+
 STUDY_TABLES = {
     'ltdi_fewshot': [TableSpec('Accuracy on fixed test episodes (%, mean ± 95% CI)', 'accuracy', ('method', 'mode')),
                      TableSpec('Paired difference to nearest prototype on the same encoder and episodes (accuracy points; '
@@ -174,11 +180,9 @@ STUDY_TABLES = {
                          TableSpec('Generator loss on held-out-domain tasks before (zero-shot) and after adaptation', 'generator_loss',
                                    ('method', 'mode', 'loss_on'), ('held_out',), scale=1.0, digits=3),
                          # meta-learning's job: the Reptile-trained generator minus the pooled one (equal compute), paired per seed
-                         *[TableSpec(f'Meta-trained (Reptile) minus pooled generator, {what}, temperature 0 (accuracy points, paired per '
-                                     'seed: same domains, tasks and episodes; then the mean ± 95% CI)', 'accuracy', ('method',),
-                                     ('held_out', 'shots'), where={'method': (f'ltdi{m}_temp0', f'pooled{m}_temp0')},
-                                     paired=f'pooled{m}_temp0')
-                           for what, m in (('zero-shot', ''), ('after adaptation on the held-out domain', '_adapted'))]],
+                         *_minus('ltdi', 'pooled', (('zero-shot', '_temp0'), ('after adaptation on the held-out domain', '_adapted_temp0')),
+                                 'Meta-trained (Reptile) minus pooled generator, {what}, temperature 0 (accuracy points, paired per '
+                                 'seed: same domains, tasks and episodes; then the mean ± 95% CI)', ('held_out', 'shots'))],
     'ltdi_block': [TableSpec('Block + head accuracy (%)', 'accuracy', ('method', 'mode')),
                    TableSpec('Milliseconds per task', 'ms_per_task', **_MS)],
     'ltdi_lora': [TableSpec('LoRA accuracy (%)', 'accuracy', ('method', 'mode')),
@@ -186,11 +190,10 @@ STUDY_TABLES = {
                             'several seeds: each seed, then the mean ± 95% CI of the paired difference)', 'accuracy',
                             ('method', 'mode'), paired='nearest_class_mean'),
                   # "trajectory > vanilla" for LoRA adapters: each way of using the generator, paired per seed
-                  *[TableSpec(f'Trajectory diffusion minus vanilla DDPM, {what} (ltdi{m} - vanilla{m}; accuracy points, paired per '
-                              'seed: same split, initialisation, prepared tasks and episodes; then the mean ± 95% CI)', 'accuracy',
-                              ('method',), where={'method': (f'ltdi{m}', f'vanilla{m}')}, paired=f'vanilla{m}')
-                    for what, m in (('one sample, zero-shot', ''), ('temperature 0, zero-shot', '_temp0'),
-                                    ("few-shot: after the preset's few LoRA steps from the generated adapter", '_fewshot'))],
+                  *_minus('ltdi', 'vanilla', (('one sample, zero-shot', ''), ('temperature 0, zero-shot', '_temp0'),
+                                              ("few-shot: after the preset's few LoRA steps from the generated adapter", '_fewshot')),
+                          'Trajectory diffusion minus vanilla DDPM, {what} ({a} - {b}; accuracy points, paired per seed: same '
+                          'split, initialisation, prepared tasks and episodes; with several seeds: each seed, then the mean ± 95% CI)'),
                   TableSpec('Milliseconds per task', 'ms_per_task', **_MS),
                   TableSpec('Seconds: weight preparation (all prepared tasks) and generator training', ('seconds', 'train_seconds'),
                             ('method',), ('metric',), scale=1.0, digits=0)],
@@ -283,26 +286,51 @@ class PoolSpec(NamedTuple):
 _GOAL_METHODS = ('function_space_x0', 'nearest_prototype')
 STUDY_POOLS = {
     # the issue's goal (a zero-shot generated head above nearest prototype at 5w1s and 20w1s): the x0 function-space
-    # generator on seeds 1-3 (fsx0_quick: 5 ways, fsx0w20_quick: 20 ways) and on the replication seeds 4-6 (fsx0pair_quick)
+    # generator on seeds 1-3 (fsx0_quick: 5 ways, fsx0w20_quick: 20 ways) and on the replication seeds 4-6
+    # (fsx0pair_quick); its pilot seed 7 (pilotx0, where it was chosen) is left out
     'ltdi_fewshot': [PoolSpec(('fsx0_quick', 'fsx0w20_quick', 'fsx0pair_quick'), TableSpec(
-        'The goal over every seed run: the function-space generator (function_space_x0: objective paper+task, x0-parametrised, '
-        '4-step DDIM, one sample, zero-shot) minus nearest prototype on the same frozen encoder and episodes, at `quick` '
-        '(accuracy points, paired per seed; then the mean ± 95% CI over all seeds)', 'accuracy', ('method', 'mode'),
+        'The goal over every evaluation seed (1-6; seed 7, where the generator was chosen, left out): the function-space '
+        'generator (function_space_x0: objective paper+task, x0-parametrised, 4-step DDIM, one sample, zero-shot) minus '
+        'nearest prototype on the same frozen encoder and episodes, at `quick` (accuracy points, paired per seed; then the '
+        'mean ± 95% CI over all seeds)', 'accuracy', ('method', 'mode'),
         where={'method': _GOAL_METHODS, 'shots': 1}, paired='nearest_prototype'))]}
 
-def pooled_records(study: str, runs: Sequence[Run], pool: PoolSpec) -> list:
-    "The records of `pool`'s groups among `runs` (finished runs only), after checking that they share `pool.same`."
-    rs = [r for r in runs if r.study == study and run_group(r.name) in pool.groups and finished(r)]
+def _differs(a, b) -> str:
+    "Where two parameter values differ: the sub-keys of two dicts, else both values (short)."
+    if isinstance(a, dict) and isinstance(b, dict):
+        return ', '.join(f"{k}: {a.get(k)!r} vs {b.get(k)!r}" for k in sorted(set(a) | set(b), key=str) if a.get(k) != b.get(k))[:300]
+    return f"{a!r} vs {b!r}"[:300]
+
+def pooled_records(study: str, runs: Sequence[Run], pool: PoolSpec) -> tuple[list, list]:
+    """The records of `pool`'s groups among `runs` (finished runs only; its table's metrics) and the lines to print above their table (groups
+    absent, runs not finished). Refused (ValueError) when two pooled runs differ in, or lack, a `pool.same` parameter,
+    or when two runs hold different values for one record (the same method, mode, setting and seed)."""
+    mine = [r for r in runs if r.study == study and run_group(r.name) in pool.groups]
+    rs = [r for r in mine if finished(r)]; notes = []
     missing = [g for g in pool.groups if not any(run_group(r.name) == g for r in rs)]
-    if missing: raise ValueError(f"{study}: pooled table '{pool.spec.title[:60]}...': no finished run of group(s) {missing}; "
-                                 f"groups present: {sorted({run_group(r.name) for r in runs if r.study == study})}")
-    ref = rs[0]
-    for r in rs[1:]:
+    if missing: notes.append(f"*No finished run of {', '.join(missing)}: not in this table.*")
+    left = [r.name for r in mine if not finished(r)]
+    if left: notes.append(f"*Not in this table (failed or stopped: {', '.join(left)}).*")
+    for r in rs:
         for k in pool.same:
-            if r.params.get(k) != ref.params.get(k):
-                raise ValueError(f"{study}: runs {ref.name} and {r.name} differ in params '{k}' ({ref.params.get(k)!r} vs "
-                                 f"{r.params.get(k)!r}): they are not one configuration, so they cannot be pooled")
-    return [x for r in rs for x in r.records]
+            if k not in r.params:
+                raise ValueError(f"{study}: run {r.name} has no params '{k}', so it cannot be shown to be the configuration of "
+                                 f"the runs it would be pooled with ({', '.join(pool.groups)})")
+            if r.params[k] != rs[0].params[k]:
+                raise ValueError(f"{study}: runs {rs[0].name} and {r.name} differ in params '{k}' "
+                                 f"({_differs(rs[0].params[k], r.params[k])}): not one configuration, so they cannot be pooled")
+    seen, out = {}, []
+    metrics = (pool.spec.metric,) if isinstance(pool.spec.metric, str) else tuple(pool.spec.metric)
+    for r in rs:
+        for x in (x for x in r.records if x['metric'] in metrics):   # its table's metrics (timings of one seed may differ)
+            k = tuple(sorted((a, str(v)) for a, v in x.items() if a not in ('value', 'ci95')))
+            if k in seen:
+                if seen[k][0] != x['value']:
+                    raise ValueError(f"{study}: runs {seen[k][1]} and {r.name} disagree on one record ({x.get('method')}, seed "
+                                     f"{x.get('seed')}, {x.get('metric')}: {seen[k][0]} vs {x['value']}), so they cannot be pooled")
+                continue
+            seen[k] = (x['value'], r.name); out.append(x)
+    return derived_records(study, out), notes
 
 def default_tables(records: Sequence[dict]) -> list[TableSpec]:
     "One table per metric of final (non-curve) records."
@@ -382,13 +410,16 @@ def results_markdown(root: str | Path, tables: dict | None = None, pools: dict |
     for s in studies:
         rs = [r for r in runs if r.study == s]; out.append(f"## {s}\n")
         groups = list(dict.fromkeys(run_group(r.name) for r in rs))
-        for p in pools.get(s, ()):   # pooled over configurations: first, once
-            t = make_table(pooled_records(s, rs, p), p.spec, where=f"{root / s} ({', '.join(p.groups)})")
-            if t: out += [f"### {s}: every seed of {' + '.join(p.groups)}\n", f"**{p.spec.title}**\n", t + '\n']
+        pooled = [p for p in pools.get(s, ()) if any(g in groups for g in p.groups)]   # a results folder without them: none
+        for p in pooled:   # pooled over configurations: first, once
+            precs, pnotes = pooled_records(s, rs, p)
+            out += [f"### {s}: every seed of {' + '.join(p.groups)}\n", *[n + '\n' for n in pnotes]]
+            t = make_table(precs, p.spec, where=f"{root / s} ({', '.join(p.groups)})")
+            out += [f"**{p.spec.title}**\n", t + '\n'] if t else ['*No record of this table yet.*\n']
         for g in groups:   # runs that differ only by seed (`<name>_s<seed>`) share tables; other runs get their own
             grs = [r for r in rs if run_group(r.name) == g]
             recs = derived_records(s, [x for r in grs if finished(r) for x in r.records])
-            if len(groups) > 1: out.append(f"### {s}: {g}\n")   # a failed or unfinished run: listed below, not tabled
+            if len(groups) > 1 or pooled: out.append(f"### {s}: {g}\n")   # a failed or unfinished run: listed below, not tabled
             left = [r.name for r in grs if not finished(r)]
             if left: out.append(('*No run of this configuration finished' if not recs else '*Not in these tables')
                                 + f" (failed or stopped: {', '.join(left)}; see Runs below): their records are kept, never tabled.*\n")
